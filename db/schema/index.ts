@@ -1,0 +1,5 @@
+export * from './services.ts';
+export * from './incidents.ts';
+export * from './notices.ts';
+export * from './maintenance.ts';
+export * from './audit.ts';

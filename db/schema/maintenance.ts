@@ -1,0 +1,34 @@
+import { index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { MAINTENANCE_STATUSES } from '../../src/domain/vocab.ts';
+import { createdAt, idColumn, localized, tstz } from './columns.ts';
+import { services } from './services.ts';
+
+export const maintenances = pgTable(
+  'maintenances',
+  {
+    id: idColumn(),
+    title: localized('title').notNull(),
+    body: localized('body'),
+    status: text('status', { enum: MAINTENANCE_STATUSES }).notNull().default('scheduled'),
+    scheduledStart: tstz('scheduled_start').notNull(),
+    scheduledEnd: tstz('scheduled_end').notNull(),
+    startedAt: tstz('started_at'),
+    completedAt: tstz('completed_at'),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('maintenances_window_idx').on(t.scheduledStart, t.scheduledEnd)],
+);
+
+export const maintenanceServices = pgTable(
+  'maintenance_services',
+  {
+    maintenanceId: text('maintenance_id')
+      .notNull()
+      .references(() => maintenances.id, { onDelete: 'cascade' }),
+    serviceId: text('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.maintenanceId, t.serviceId] })],
+);

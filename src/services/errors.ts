@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+
+/** Failures a caller can act on; the HTTP layer maps each to one status code and the shared error shape. */
+export class ServiceError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'validation_failed' | 'conflict' | 'forbidden',
+    message: string,
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+export const notFound = (what: string, id: string) => new ServiceError('not_found', `No ${what} with id "${id}".`);
+
+/** Parses with zod and, on failure, names every wrong field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const path = issue.path.join('.') || '(root)';
+    fields[path] ??= issue.message;
+  }
+  const names = Object.keys(fields).join(', ');
+  throw new ServiceError('validation_failed', `Invalid input: ${names}.`, fields);
+}
