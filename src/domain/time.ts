@@ -202,19 +202,36 @@ export function formatDateTime(
   options: FormatDateTimeOptions = {},
 ): string {
   const { dateStyle = 'medium', withZone = true } = options;
-  return new Intl.DateTimeFormat(intlLocale(locale), {
-    timeZone,
-    ...dateFields(dateStyle),
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    ...(withZone ? { timeZoneName: 'short' as const } : {}),
-  }).format(date);
+  return displayFormatter(locale, timeZone, dateStyle, true, withZone).format(date);
 }
 
 /** The local calendar date alone: "28 nov 2026". */
 export function formatDate(date: Date, locale: Locale, timeZone: string, dateStyle: DateStyle = 'medium'): string {
-  return new Intl.DateTimeFormat(intlLocale(locale), { timeZone, ...dateFields(dateStyle) }).format(date);
+  return displayFormatter(locale, timeZone, dateStyle, false, false).format(date);
+}
+
+// A page lists dozens of updates and a feed hundreds: reuse formatters rather than rebuild them.
+const displayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function displayFormatter(
+  locale: Locale,
+  timeZone: string,
+  dateStyle: DateStyle,
+  withTime: boolean,
+  withZone: boolean,
+): Intl.DateTimeFormat {
+  const key = [locale, timeZone, dateStyle, withTime, withZone].join('|');
+  let f = displayFormatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(intlLocale(locale), {
+      timeZone,
+      ...dateFields(dateStyle),
+      ...(withTime ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : {}),
+      ...(withZone ? { timeZoneName: 'short' } : {}),
+    });
+    displayFormatters.set(key, f);
+  }
+  return f;
 }
 
 const DURATION_UNITS: Record<Locale, { day: string; hour: string; minute: string }> = {

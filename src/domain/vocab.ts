@@ -38,3 +38,11 @@ export type MilestoneState = (typeof MILESTONE_STATES)[number];
 
 /** Text written per locale; Italian is always present, other locales fall back to it. */
 export type LocalizedText = { it: string } & Partial<Record<Exclude<Locale, 'it'>, string>>;
+
+/** admin: everything; editor: incidents, services, maintenance, plan, notices, FAQ; viewer: read-only. */
+export const OPERATOR_ROLES = ['admin', 'editor', 'viewer'] as const;
+export type OperatorRole = (typeof OPERATOR_ROLES)[number];
+
+/** API token scopes, each including the ones before it. */
+export const TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
