@@ -17,6 +17,8 @@ CREATE TABLE "services" (
 	"sort_order" integer DEFAULT 0 NOT NULL,
 	"available_from" timestamp with time zone,
 	"available_until" timestamp with time zone,
+	"heartbeat_timeout_s" integer,
+	"last_heartbeat_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -153,6 +155,73 @@ CREATE TABLE "audit_log" (
 	"at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "api_tokens" (
+	"id" text PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"prefix" text NOT NULL,
+	"token_hash" text NOT NULL,
+	"scopes" jsonb NOT NULL,
+	"created_by" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp with time zone,
+	"last_used_at" timestamp with time zone,
+	"revoked_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "idempotency_keys" (
+	"actor" text NOT NULL,
+	"key" text NOT NULL,
+	"request_hash" text NOT NULL,
+	"status" integer,
+	"body" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "idempotency_keys_actor_key_pk" PRIMARY KEY("actor","key")
+);
+--> statement-breakpoint
+CREATE TABLE "login_attempts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"subject" text NOT NULL,
+	"at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "operator_sessions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"operator_id" text NOT NULL,
+	"token_hash" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"last_seen_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "operators" (
+	"id" text PRIMARY KEY NOT NULL,
+	"email" text NOT NULL,
+	"name" text NOT NULL,
+	"role" text NOT NULL,
+	"password_hash" text NOT NULL,
+	"failed_logins" integer DEFAULT 0 NOT NULL,
+	"locked_until" timestamp with time zone,
+	"disabled_at" timestamp with time zone,
+	"last_login_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "events" (
+	"seq" bigserial PRIMARY KEY NOT NULL,
+	"id" text NOT NULL,
+	"type" text NOT NULL,
+	"incident_id" text,
+	"maintenance_id" text,
+	"subject_id" text NOT NULL,
+	"service_keys" jsonb NOT NULL,
+	"title" jsonb NOT NULL,
+	"body" jsonb,
+	"data" jsonb NOT NULL,
+	"notify" boolean DEFAULT true NOT NULL,
+	"occurred_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "events_id_unique" UNIQUE("id")
+);
+--> statement-breakpoint
 ALTER TABLE "backlog_samples" ADD CONSTRAINT "backlog_samples_service_id_services_id_fk" FOREIGN KEY ("service_id") REFERENCES "public"."services"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_intervals" ADD CONSTRAINT "status_intervals_service_id_services_id_fk" FOREIGN KEY ("service_id") REFERENCES "public"."services"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "incident_faq" ADD CONSTRAINT "incident_faq_incident_id_incidents_id_fk" FOREIGN KEY ("incident_id") REFERENCES "public"."incidents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -169,6 +238,8 @@ ALTER TABLE "data_gap_notices" ADD CONSTRAINT "data_gap_notices_incident_id_inci
 ALTER TABLE "data_gap_windows" ADD CONSTRAINT "data_gap_windows_notice_id_data_gap_notices_id_fk" FOREIGN KEY ("notice_id") REFERENCES "public"."data_gap_notices"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "maintenance_services" ADD CONSTRAINT "maintenance_services_maintenance_id_maintenances_id_fk" FOREIGN KEY ("maintenance_id") REFERENCES "public"."maintenances"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "maintenance_services" ADD CONSTRAINT "maintenance_services_service_id_services_id_fk" FOREIGN KEY ("service_id") REFERENCES "public"."services"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_created_by_operators_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."operators"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "operator_sessions" ADD CONSTRAINT "operator_sessions_operator_id_operators_id_fk" FOREIGN KEY ("operator_id") REFERENCES "public"."operators"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "backlog_samples_service_metric_time_idx" ON "backlog_samples" USING btree ("service_id","metric","measured_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "services_key_uq" ON "services" USING btree ("key");--> statement-breakpoint
 CREATE INDEX "status_intervals_service_time_idx" ON "status_intervals" USING btree ("service_id","started_at");--> statement-breakpoint
@@ -183,4 +254,12 @@ CREATE INDEX "data_gap_notices_incident_idx" ON "data_gap_notices" USING btree (
 CREATE INDEX "data_gap_windows_notice_idx" ON "data_gap_windows" USING btree ("notice_id","sort_order");--> statement-breakpoint
 CREATE INDEX "maintenances_window_idx" ON "maintenances" USING btree ("scheduled_start","scheduled_end");--> statement-breakpoint
 CREATE INDEX "audit_log_object_idx" ON "audit_log" USING btree ("object_type","object_id","at");--> statement-breakpoint
-CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");
+CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-breakpoint
+CREATE UNIQUE INDEX "api_tokens_hash_uq" ON "api_tokens" USING btree ("token_hash");--> statement-breakpoint
+CREATE INDEX "idempotency_keys_created_idx" ON "idempotency_keys" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "login_attempts_subject_at_idx" ON "login_attempts" USING btree ("subject","at");--> statement-breakpoint
+CREATE UNIQUE INDEX "operator_sessions_token_uq" ON "operator_sessions" USING btree ("token_hash");--> statement-breakpoint
+CREATE INDEX "operator_sessions_operator_idx" ON "operator_sessions" USING btree ("operator_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "operators_email_uq" ON "operators" USING btree ("email");--> statement-breakpoint
+CREATE INDEX "events_occurred_idx" ON "events" USING btree ("occurred_at");--> statement-breakpoint
+CREATE INDEX "events_incident_idx" ON "events" USING btree ("incident_id","occurred_at");

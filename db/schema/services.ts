@@ -15,6 +15,9 @@ export const services = pgTable(
     /** A temporary service (an emergency channel) exists only between these two times. */
     availableFrom: tstz('available_from'),
     availableUntil: tstz('available_until'),
+    /** Automation: a service whose heartbeat is this many seconds overdue turns major_outage on its own. */
+    heartbeatTimeoutSeconds: integer('heartbeat_timeout_s'),
+    lastHeartbeatAt: tstz('last_heartbeat_at'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('services_key_uq').on(t.key)],

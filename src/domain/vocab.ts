@@ -46,3 +46,18 @@ export type OperatorRole = (typeof OPERATOR_ROLES)[number];
 /** API token scopes, each including the ones before it. */
 export const TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** What readers, subscribers and partner systems are told about; also the webhook event names. */
+export const EVENT_TYPES = [
+  'incident.created',
+  'incident.updated',
+  'incident.resolved',
+  'incident.postmortem',
+  'milestone.updated',
+  'notice.published',
+  'maintenance.scheduled',
+  'maintenance.started',
+  'maintenance.completed',
+  'service.status_changed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,7 +1,15 @@
 import type { Db } from '../../db/client.ts';
+import type { OperatorRole, TokenScope } from '../domain/vocab.ts';
 
 /** Who is acting: recorded in the audit log with every change. */
-export type Actor = { kind: 'system' | 'operator' | 'token' | 'public'; id: string };
+export type Actor = {
+  kind: 'system' | 'operator' | 'token' | 'public';
+  id: string;
+  /** Operators only. */
+  role?: OperatorRole;
+  /** API tokens only. */
+  scopes?: TokenScope[];
+};
 
 /**
  * What every service function receives. The clock is injected so tests can move time; `db` may be the

@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { incidentServices, incidentUpdateServices, incidentUpdates, incidents } from '../../db/schema/index.ts';
+import { incidentServices, incidentUpdateServices, incidentUpdates, incidents, services } from '../../db/schema/index.ts';
 import { incidentTransitionError } from '../domain/lifecycle.ts';
 import type { LocalizedText } from '../domain/vocab.ts';
 import { recordAudit } from './audit.ts';
+import { emitEvent } from './events.ts';
 import { applyStatus, serviceIdsByKey } from './catalog.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { ServiceError, notFound, parseInput } from './errors.ts';
@@ -35,6 +36,7 @@ export async function createIncident(ctx: Ctx, input: In<typeof CreateIncidentIn
       services: data.services,
       displayAt: startedAt,
       notify: data.notify,
+      event: 'incident.created',
     });
     return { incident, update };
   });
@@ -85,9 +87,20 @@ export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncident
       services: data.services,
       displayAt,
       notify: data.notify,
+      event: resolving ? 'incident.resolved' : 'incident.updated',
     });
     return { incident, update };
   });
+}
+
+/** Keys of every service the incident has touched: who follows any of them hears about it. */
+export async function incidentServiceKeys(ctx: Ctx, incidentId: string): Promise<string[]> {
+  const rows = await ctx.db
+    .select({ key: services.key })
+    .from(incidentServices)
+    .innerJoin(services, eq(services.id, incidentServices.serviceId))
+    .where(eq(incidentServices.incidentId, incidentId));
+  return rows.map((r) => r.key).sort();
 }
 
 /** Inserts the update, links affected services and moves their status history, all in the caller's transaction. */
@@ -100,6 +113,7 @@ async function writeUpdate(
     services: { service: string; status: (typeof incidentUpdateServices.$inferInsert)['newStatus'] }[];
     displayAt: Date;
     notify: boolean;
+    event: 'incident.created' | 'incident.updated' | 'incident.resolved';
   },
 ) {
   const ids = await serviceIdsByKey(
@@ -129,6 +143,22 @@ async function writeUpdate(
     });
     await tx.db.insert(incidentServices).values({ incidentId: incident.id, serviceId }).onConflictDoNothing();
   }
+  await emitEvent(tx, {
+    type: u.event,
+    subjectId: update.id,
+    incidentId: incident.id,
+    serviceKeys: await incidentServiceKeys(tx, incident.id),
+    title: incident.title,
+    body: u.body,
+    notify: u.notify,
+    occurredAt: u.displayAt,
+    data: {
+      status: u.status,
+      impact: incident.impact,
+      nextUpdateBy: incident.nextUpdateBy?.toISOString() ?? null,
+      changes: u.services,
+    },
+  });
   return update;
 }
 
@@ -146,6 +176,16 @@ export async function publishPostmortem(ctx: Ctx, input: In<typeof PublishPostmo
       .where(eq(incidents.id, current.id))
       .returning();
     await recordAudit(tx, { action: 'incident.postmortem', objectType: 'incident', objectId: current.id, before: current, after: row });
+    await emitEvent(tx, {
+      type: 'incident.postmortem',
+      subjectId: current.id,
+      incidentId: current.id,
+      serviceKeys: await incidentServiceKeys(tx, current.id),
+      title: current.title,
+      body: data.body,
+      occurredAt: at,
+      data: { status: 'postmortem', impact: current.impact },
+    });
     return row!;
   });
 }

@@ -1,5 +1,6 @@
 import { maintenanceServices, maintenances } from '../../db/schema/index.ts';
 import { recordAudit } from './audit.ts';
+import { emitEvent } from './events.ts';
 import { serviceIdsByKey } from './catalog.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { parseInput } from './errors.ts';
@@ -24,6 +25,20 @@ export async function scheduleMaintenance(ctx: Ctx, input: In<typeof ScheduleMai
     const maintenance = row!;
     await tx.db.insert(maintenanceServices).values([...ids.values()].map((serviceId) => ({ maintenanceId: maintenance.id, serviceId })));
     await recordAudit(tx, { action: 'maintenance.schedule', objectType: 'maintenance', objectId: maintenance.id, after: maintenance });
+    await emitEvent(tx, {
+      type: 'maintenance.scheduled',
+      subjectId: maintenance.id,
+      maintenanceId: maintenance.id,
+      serviceKeys: [...data.services].sort(),
+      title: maintenance.title,
+      body: maintenance.body,
+      occurredAt: tx.now(),
+      data: {
+        status: maintenance.status,
+        scheduledStart: maintenance.scheduledStart.toISOString(),
+        scheduledEnd: maintenance.scheduledEnd.toISOString(),
+      },
+    });
     return maintenance;
   });
 }

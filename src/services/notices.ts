@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
-import { dataGapNoticeServices, dataGapNotices, dataGapWindows } from '../../db/schema/index.ts';
+import { dataGapNoticeServices, dataGapNotices, dataGapWindows, incidents } from '../../db/schema/index.ts';
 import { recordAudit } from './audit.ts';
+import { emitEvent } from './events.ts';
 import { serviceIdsByKey } from './catalog.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { notFound, parseInput } from './errors.ts';
@@ -9,6 +10,11 @@ import { type In, PublishNoticeInput } from './inputs.ts';
 export async function publishNotice(ctx: Ctx, input: In<typeof PublishNoticeInput>) {
   const data = parseInput(PublishNoticeInput, input);
   return inTransaction(ctx, async (tx) => {
+    if (data.incidentId) {
+      // Checked here: the foreign key would only fail with a raw database error.
+      const [incident] = await tx.db.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, data.incidentId));
+      if (!incident) throw notFound('incident', data.incidentId);
+    }
     const ids = await serviceIdsByKey(tx, data.services);
     const [row] = await tx.db
       .insert(dataGapNotices)
@@ -36,6 +42,16 @@ export async function publishNotice(ctx: Ctx, input: In<typeof PublishNoticeInpu
       await tx.db.insert(dataGapNoticeServices).values([...ids.values()].map((serviceId) => ({ noticeId: notice.id, serviceId })));
     }
     await recordAudit(tx, { action: 'notice.publish', objectType: 'data_gap_notice', objectId: notice.id, after: { ...notice, windows: data.windows } });
+    await emitEvent(tx, {
+      type: 'notice.published',
+      subjectId: notice.id,
+      incidentId: notice.incidentId,
+      serviceKeys: [...data.services].sort(),
+      title: notice.title,
+      body: notice.action ?? notice.body,
+      occurredAt: notice.publishedAt,
+      data: { windows: data.windows.map((w) => ({ scope: w.scope, restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt ?? null })) },
+    });
     return notice;
   });
 }

@@ -1,7 +1,9 @@
 import { eq, max } from 'drizzle-orm';
-import { incidentFaq, incidents, milestones } from '../../db/schema/index.ts';
+import { incidentFaq, incidents, milestones, services } from '../../db/schema/index.ts';
 import { milestoneTransitionError } from '../domain/lifecycle.ts';
 import { recordAudit } from './audit.ts';
+import { emitEvent } from './events.ts';
+import { incidentServiceKeys } from './incidents.ts';
 import { serviceIdsByKey } from './catalog.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { ServiceError, notFound, parseInput } from './errors.ts';
@@ -37,6 +39,7 @@ export async function addMilestone(ctx: Ctx, input: In<typeof AddMilestoneInput>
       })
       .returning();
     await recordAudit(tx, { action: 'milestone.create', objectType: 'milestone', objectId: row!.id, after: row });
+    await emitMilestoneEvent(tx, row!, data.service);
     return row!;
   });
 }
@@ -67,7 +70,31 @@ export async function changeMilestone(ctx: Ctx, input: In<typeof ChangeMilestone
       .where(eq(milestones.id, current.id))
       .returning();
     await recordAudit(tx, { action: `milestone.${data.state}`, objectType: 'milestone', objectId: current.id, before: current, after: row });
+    await emitMilestoneEvent(tx, row!);
     return row!;
+  });
+}
+
+/** Readers follow the plan: every new or moved milestone is announced on the incident and its service. */
+async function emitMilestoneEvent(tx: Ctx, m: typeof milestones.$inferSelect, serviceKey?: string) {
+  const [service] = m.serviceId && !serviceKey
+    ? await tx.db.select({ key: services.key }).from(services).where(eq(services.id, m.serviceId))
+    : [];
+  const key = serviceKey ?? service?.key;
+  await emitEvent(tx, {
+    type: 'milestone.updated',
+    subjectId: m.id,
+    incidentId: m.incidentId,
+    serviceKeys: key ? [key] : await incidentServiceKeys(tx, m.incidentId),
+    title: m.title,
+    body: m.state === 'delayed' ? m.delayReason : m.description,
+    // A completion is dated when it happened; any other move, when it is announced.
+    occurredAt: m.state === 'done' && m.actualAt && m.actualAt < tx.now() ? m.actualAt : tx.now(),
+    data: {
+      state: m.state,
+      expectedAt: m.expectedAt?.toISOString() ?? null,
+      actualAt: m.actualAt?.toISOString() ?? null,
+    },
   });
 }
 
