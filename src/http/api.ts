@@ -1,20 +1,22 @@
-import { Hono } from 'hono';
-import type { Runtime } from '../app/runtime.ts';
-import { ServiceError } from '../services/errors.ts';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
+import type { Actor, Ctx } from '../services/context.ts';
+import { type ApiDeps, errorBody, errorResponse } from './v1/core.ts';
+import { createV1 } from './v1/app.ts';
 
-const STATUS_BY_CODE = { not_found: 404, validation_failed: 422, conflict: 409, forbidden: 403 } as const;
+export type { ApiDeps };
 
-/** The JSON API. Hono ignores a sub-app's notFound, hence the catch-all route at the end. */
-export function createApi(runtime: Runtime) {
-  const api = new Hono();
-  api.get('/health', (c) => c.json({ ok: true, database: runtime.database.kind }));
-  api.all('*', (c) => c.json({ error: { code: 'not_found', message: `No API route ${c.req.method} ${c.req.path}.` } }, 404));
-  api.onError((error, c) => {
-    if (error instanceof ServiceError) {
-      return c.json({ error: { code: error.code, message: error.message, fields: error.fields } }, STATUS_BY_CODE[error.code]);
-    }
-    console.error(error);
-    return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500);
-  });
+/**
+ * Everything under /api: the health check and the versioned JSON API. `deps` is the least the API needs from
+ * the application (a context factory and the database kind), so tests build it on a test database.
+ * Hono ignores a sub-app's notFound, hence the catch-all route at the end; errors get the same JSON shape.
+ */
+export function createApi(deps: { ctx(actor?: Actor): Ctx; databaseKind: ApiDeps['databaseKind'] }) {
+  const api = new OpenAPIHono();
+  api.use('*', requestId());
+  api.get('/health', (c) => c.json({ ok: true, database: deps.databaseKind }));
+  api.route('/v1', createV1(deps));
+  api.all('*', (c) => c.json(errorBody(c, 'not_found', `No API route ${c.req.method} ${c.req.path}.`), 404));
+  api.onError(errorResponse);
   return api;
 }

@@ -1,0 +1,42 @@
+/**
+ * The public, machine-readable read side of Vedetta, as one Hono app to mount at the site root BEFORE the
+ * operator API's `/api` catch-all and before Astro's handlers:
+ *
+ *   feeds           /feed.rss /feed.atom, /services/{key}/feed.*, /incidents/{id}/feed.* (and /en/…)
+ *   badges          /badge.svg, /services/{key}/badge.svg
+ *   widget frame    /widget/v1/frame            (the script itself is static: public/widget/v1.js)
+ *   republishing    /incidents/{id}/updates/{updateId}/republish
+ *   Statuspage v2   /api/v2/*.json
+ *   native public   /api/v1/public/*
+ *
+ * Every route is GET-only, cookie-free and cacheable by a CDN; all of them read through the services, so no
+ * visibility rule is restated here. One document cache is shared by all routes of one app instance.
+ */
+import { Hono } from 'hono';
+import { createBadgeRoutes } from './badge.ts';
+import { createFeedRoutes } from './feeds.ts';
+import { DocumentCache, type PublicDeps } from './http.ts';
+import { createRepublishRoutes } from './republish.ts';
+import { createStatuspageV2 } from './statuspage.ts';
+import { createPublicV1 } from './v1.ts';
+import { createWidgetRoutes } from './widget.ts';
+
+export type { PublicDeps } from './http.ts';
+export { createPublicV1 } from './v1.ts';
+export { createStatuspageV2 } from './statuspage.ts';
+
+export function createPublicRoutes(deps: PublicDeps) {
+  const cache = new DocumentCache();
+  const app = new Hono();
+  app.route('/api/v2', createStatuspageV2(deps, cache));
+  app.route('/api/v1/public', createPublicV1(deps, cache));
+  app.route('/', createFeedRoutes(deps, cache));
+  app.route('/', createBadgeRoutes(deps, cache));
+  app.route('/', createWidgetRoutes(deps, cache));
+  app.route('/', createRepublishRoutes(deps, cache));
+  app.onError((error, c) => {
+    console.error(error);
+    return c.text('Internal error.\n', 500, { 'Cache-Control': 'no-store' });
+  });
+  return app;
+}
