@@ -35,11 +35,16 @@ function openPostgres(url: string): Database {
     db,
     kind: 'postgres',
     async migrate(migrationsFolder) {
-      // drizzle's migrator takes no lock: instances booting together would race on an empty database.
-      await client.begin(async (tx) => {
-        await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
-        await migratePostgres(drizzlePostgres(tx as unknown as typeof client), { migrationsFolder });
-      });
+      // drizzle's migrator takes no lock: instances booting together would race on an empty database. A session
+      // lock on one reserved connection, with the migrator on a single-connection client, serialises them.
+      const lockConn = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await lockConn`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+        await migratePostgres(drizzlePostgres(lockConn), { migrationsFolder });
+        await lockConn`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+      } finally {
+        await lockConn.end({ timeout: 5 });
+      }
     },
     close: () => client.end({ timeout: 5 }),
   };
