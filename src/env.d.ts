@@ -4,5 +4,13 @@ declare namespace App {
   interface Locals {
     /** The request's service context, set by src/fetch.ts before Astro renders. */
     ctx: import('./services/context.ts').Ctx;
+    /**
+     * The signed-in operator on console requests (/admin/…), resolved from the session cookie by
+     * src/http/console-session.ts; null when the cookie is absent, expired or the operator is disabled.
+     * Undefined outside the console (public pages never pay for the lookup).
+     */
+    operator?: import('./services/auth.ts').PublicOperator | null;
+    /** The raw session token behind `operator`, kept only to derive and check the console's CSRF token. */
+    sessionToken?: string | null;
   }
 }

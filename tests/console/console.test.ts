@@ -1,0 +1,375 @@
+/**
+ * The operator console over HTTP, against the built server: sign-in that says nothing about which part was
+ * wrong, the session cookie's flags, CSRF on every form (and on sign-in, with a double-submit nonce), no open
+ * redirects, roles (a viewer cannot write), and the main path: an editor declares an incident, posts an
+ * update in both languages, and readers see it on the public page.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../support/server.ts';
+import { ConsoleClient, PASSWORD, bootServer, ensureBuilt, hidden, text } from './client.ts';
+
+const ADMIN = 'admin@example.com';
+const EDITOR = 'editor@example.com';
+const VIEWER = 'viewer@example.com';
+
+let server: RunningServer;
+let admin: ConsoleClient;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  server = await bootServer({ VEDETTA_DEMO: 'off', ADMIN_EMAIL: ADMIN, ADMIN_PASSWORD: PASSWORD });
+  admin = new ConsoleClient(server.url);
+  expect((await admin.signIn(ADMIN)).status).toBe(303);
+  // The other operators and the catalogue are made through the console itself.
+  for (const [email, role] of [[EDITOR, 'editor'], [VIEWER, 'viewer']]) {
+    const csrf = await admin.csrf('/admin/operators');
+    const r = await admin.post('/admin/operators', { _csrf: csrf, _action: 'create', name: role!, email: email!, role: role!, password: PASSWORD });
+    expect(r.status, r.html.slice(0, 500)).toBe(303);
+  }
+  for (const [key, it, en] of [['sending', 'Invio fatture', 'Invoice sending'], ['web', 'Portale web', 'Web portal']]) {
+    const csrf = await admin.csrf('/admin/services');
+    const r = await admin.post('/admin/services', { _csrf: csrf, _action: 'create', key: key!, 'name.it': it!, 'name.en': en!, status: 'operational' });
+    expect(r.status, text(r.html).slice(0, 500)).toBe(303);
+  }
+}, 600_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('sign-in and sessions', () => {
+  it('sends anyone without a session to the sign-in page, keeping where they were going', async () => {
+    const anon = new ConsoleClient(server.url);
+    const r = await anon.get('/admin/incidents?page=2');
+    expect(r.status).toBe(303);
+    expect(r.location).toBe('/admin/sign-in?next=%2Fadmin%2Fincidents%3Fpage%3D2');
+  });
+
+  it('answers every failed sign-in with the same generic message and no session', async () => {
+    const wrongPassword = new ConsoleClient(server.url);
+    const a = await wrongPassword.signIn(EDITOR, 'not the right password');
+    const unknown = new ConsoleClient(server.url);
+    const b = await unknown.signIn('nobody@example.com', PASSWORD);
+    for (const r of [a, b]) {
+      expect(r.status).toBe(401);
+      expect(text(r.html)).toContain('E-mail o password non riconosciute, oppure accesso temporaneamente bloccato');
+      expect(r.setCookies.some((c) => c.includes('vedetta_session'))).toBe(false);
+    }
+    // Same words whatever was wrong: the page does not reveal which addresses exist.
+    const message = (html: string) => /<div class="error-summary"[^>]*>([\s\S]*?)<\/div>/.exec(html)?.[1];
+    expect(message(a.html)).toBe(message(b.html));
+    expect(wrongPassword.cookies.has('__Host-vedetta_session')).toBe(false);
+  });
+
+  it('sets a __Host- session cookie (Secure, HttpOnly, SameSite=Lax, Path=/) holding only a random token', async () => {
+    const client = new ConsoleClient(server.url);
+    const r = await client.signIn(EDITOR);
+    expect(r.status).toBe(303);
+    expect(r.location).toBe('/admin');
+    const cookie = r.setCookies.find((c) => c.startsWith('__Host-vedetta_session='));
+    expect(cookie).toBeDefined();
+    expect(cookie).toMatch(/; HttpOnly/i);
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; SameSite=Lax/i);
+    expect(cookie).toMatch(/; Path=\//i);
+    expect(cookie).not.toMatch(/Domain=/i);
+    const token = client.cookies.get('__Host-vedetta_session')!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(token).not.toContain(EDITOR);
+    // Console pages are never cached.
+    const page = await client.get('/admin');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('signs out with a POST carrying the CSRF token, and the old token no longer opens the console', async () => {
+    const client = new ConsoleClient(server.url);
+    await client.signIn(EDITOR);
+    const token = client.cookies.get('__Host-vedetta_session')!;
+    const csrf = await client.csrf();
+    const out = await client.post('/admin/sign-out', { _csrf: csrf });
+    expect(out.status).toBe(303);
+    expect(out.location).toBe('/admin/sign-in?ok=signed-out');
+    expect(client.cookies.has('__Host-vedetta_session')).toBe(false);
+    const replay = new ConsoleClient(server.url);
+    replay.cookies.set('__Host-vedetta_session', token);
+    expect((await replay.get('/admin')).status).toBe(303);
+  });
+});
+
+describe('an expired session', () => {
+  it('does not lose what the operator wrote: the refused post shows the text to copy and links to sign-in', async () => {
+    const stale = new ConsoleClient(server.url);
+    stale.cookies.set('__Host-vedetta_session', 'expired-or-revoked-token-0123456789abcdef0123456789');
+    const r = await stale.post('/admin/incidents/new', { _csrf: 'x', intent: 'publish', 'title.it': 'Titolo', 'body.it': 'Testo <b>lungo</b> scritto sotto pressione.' });
+    expect(r.status).toBe(401);
+    expect(r.html).toContain('Testo &lt;b&gt;lungo&lt;/b&gt; scritto sotto pressione.</textarea>');
+    expect(r.html).toContain('href="/admin/sign-in?next=%2Fadmin%2Fincidents%2Fnew"');
+  });
+});
+
+describe('CSRF protection', () => {
+  it('refuses a console POST without the token, with a wrong token, or from another origin (403), and changes nothing', async () => {
+    const editor = new ConsoleClient(server.url);
+    await editor.signIn(EDITOR);
+    const csrf = await editor.csrf('/admin/incidents/new');
+    const form = {
+      intent: 'publish',
+      'title.it': 'Tentativo CSRF',
+      impact: 'minor',
+      status: 'investigating',
+      'body.it': 'Non deve essere pubblicato.',
+    };
+    const missing = await editor.post('/admin/incidents/new', form);
+    expect(missing.status).toBe(403);
+    const wrong = await editor.post('/admin/incidents/new', { ...form, _csrf: `${csrf.slice(0, -2)}xx` });
+    expect(wrong.status).toBe(403);
+    // The refusal hands the typed text back instead of losing it.
+    expect(wrong.html).toContain('>Non deve essere pubblicato.</textarea>');
+    // Another user's token is worthless with this session.
+    const other = new ConsoleClient(server.url);
+    await other.signIn(ADMIN);
+    const foreign = await editor.post('/admin/incidents/new', { ...form, _csrf: await other.csrf() });
+    expect(foreign.status).toBe(403);
+    // Astro's own origin check on top: a cross-site form post is refused even with the right token.
+    const crossSite = await editor.post('/admin/incidents/new', { ...form, _csrf: csrf }, { origin: 'https://evil.example' });
+    expect(crossSite.status).toBe(403);
+    // The sign-out form is protected too.
+    expect((await editor.post('/admin/sign-out', {})).status).toBe(403);
+    const list = await editor.get('/admin/incidents');
+    expect(text(list.html)).not.toContain('Tentativo CSRF');
+  });
+
+  it('protects the sign-in form with a double-submit nonce', async () => {
+    const client = new ConsoleClient(server.url);
+    await client.get('/admin/sign-in');
+    const r = await client.post('/admin/sign-in', { _csrf: 'forged', email: EDITOR, password: PASSWORD });
+    expect(r.status).toBe(403);
+    expect(client.cookies.has('__Host-vedetta_session')).toBe(false);
+    const noCookie = new ConsoleClient(server.url);
+    const page = await noCookie.get('/admin/sign-in');
+    noCookie.cookies.clear();
+    const r2 = await noCookie.post('/admin/sign-in', { _csrf: hidden(page.html, '_csrf'), email: EDITOR, password: PASSWORD });
+    expect(r2.status).toBe(403);
+  });
+});
+
+describe('redirects stay inside the console', () => {
+  for (const next of ['https://evil.example/', '//evil.example/admin', '/\\evil.example', '/admin/../../evil', 'javascript:alert(1)', '/admin/sign-in']) {
+    it(`ignores next=${next} after signing in`, async () => {
+      const client = new ConsoleClient(server.url);
+      const r = await client.signIn(EDITOR, PASSWORD, next);
+      expect(r.status).toBe(303);
+      expect(r.location).toBe('/admin');
+    });
+  }
+
+  it('follows a next inside the console', async () => {
+    const client = new ConsoleClient(server.url);
+    const r = await client.signIn(EDITOR, PASSWORD, '/admin/services?x=1');
+    expect(r.location).toBe('/admin/services?x=1');
+  });
+
+  it('keeps the language switch on the site too', async () => {
+    const client = new ConsoleClient(server.url);
+    const r = await client.get('/admin/language?to=en&next=https%3A%2F%2Fevil.example%2F');
+    expect(r.status).toBe(303);
+    expect(r.location).toBe('/admin');
+  });
+});
+
+describe('roles', () => {
+  it('shows a viewer disabled forms and refuses their posts (403) without writing anything', async () => {
+    const viewer = new ConsoleClient(server.url);
+    await viewer.signIn(VIEWER);
+    const page = await viewer.get('/admin/incidents/new');
+    expect(page.status).toBe(200);
+    expect(page.html).toMatch(/<fieldset class="bare" disabled>/);
+    const r = await viewer.post('/admin/incidents/new', {
+      _csrf: hidden(page.html, '_csrf'),
+      intent: 'publish',
+      'title.it': 'Scritto da un lettore',
+      impact: 'minor',
+      status: 'investigating',
+      'body.it': 'Non deve comparire.',
+    });
+    expect(r.status).toBe(403);
+    const status = await viewer.post('/admin/services', { _csrf: hidden(page.html, '_csrf'), _action: 'status', service: 'web', status: 'major_outage' });
+    expect(status.status).toBe(403);
+    expect(text((await viewer.get('/admin/incidents')).html)).not.toContain('Scritto da un lettore');
+    expect(text((await viewer.get('/admin/services')).html)).not.toContain('Disservizio totale dal');
+  });
+
+  it('keeps operators and API tokens for administrators', async () => {
+    const editor = new ConsoleClient(server.url);
+    await editor.signIn(EDITOR);
+    expect((await editor.get('/admin/operators')).status).toBe(403);
+    expect((await editor.get('/admin/tokens')).status).toBe(403);
+    expect((await admin.get('/admin/operators')).status).toBe(200);
+  });
+
+  it('shows a new API token secret once, then only its prefix', async () => {
+    const csrf = await admin.csrf('/admin/tokens');
+    const r = await admin.post('/admin/tokens', { _csrf: csrf, _action: 'create', name: 'monitoraggio', scopes: ['write'] });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('cache-control')).toBe('no-store');
+    const secret = /<code data-secret>([^<]+)<\/code>/.exec(r.html)?.[1];
+    expect(secret).toMatch(/^vdt_/);
+    const again = await admin.get('/admin/tokens');
+    expect(again.html).not.toContain(secret!);
+    expect(again.html).toContain(secret!.slice(0, 10));
+  });
+});
+
+describe('declaring an incident and posting updates', () => {
+  let incidentId = '';
+  const editor = () => new ConsoleClient(server.url);
+
+  it('an editor declares an incident from a template, posts an update in two languages, and readers see it', async () => {
+    const e = editor();
+    await e.signIn(EDITOR);
+    const form = await e.get('/admin/incidents/new?template=invio-fatture');
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('Disservizio nell’invio delle fatture');
+    const csrf = hidden(form.html, '_csrf');
+    const declared = await e.post('/admin/incidents/new', {
+      _csrf: csrf,
+      intent: 'publish',
+      template: 'invio-fatture',
+      'title.it': 'Invio fatture rallentato',
+      'title.en': 'Slow invoice sending',
+      impact: 'major',
+      status: 'investigating',
+      'svc.sending': 'partial_outage',
+      'body.it': 'Le fatture restano **in coda**.',
+      'body.en': 'Invoices stay **queued**.',
+      nextUpdateBy: '2027-03-28T02:30',
+      notify: 'on',
+    });
+    expect(declared.status, text(declared.html).slice(0, 800)).toBe(303);
+    incidentId = /^\/admin\/incidents\/([a-z0-9]+)\?ok=declared$/.exec(declared.location ?? '')?.[1] ?? '';
+    expect(incidentId).not.toBe('');
+
+    // The preview renders both languages with the public renderer, and publishes nothing.
+    const page = await e.get(`/admin/incidents/${incidentId}`);
+    const version = hidden(page.html, 'version');
+    const update = {
+      _csrf: csrf,
+      _action: 'update',
+      version,
+      seenUpdate: hidden(page.html, 'seenUpdate'),
+      seenStatus: hidden(page.html, 'seenStatus'),
+      status: 'identified',
+      impact: 'major',
+      'body.it': 'Causa individuata: un certificato scaduto. Stiamo rinnovandolo.',
+      'body.en': 'Cause found: an expired certificate. We are renewing it.',
+      'svc.sending': 'degraded_performance',
+      nextUpdateBy: '',
+      notify: 'on',
+    };
+    const preview = await e.post(`/admin/incidents/${incidentId}`, { ...update, intent: 'preview' });
+    expect(preview.status).toBe(200);
+    expect(preview.html).toContain('Anteprima sulla pagina pubblica');
+    expect(preview.html).toContain('<p>Causa individuata: un certificato scaduto. Stiamo rinnovandolo.</p>');
+    expect(preview.html).toContain('<p>Cause found: an expired certificate. We are renewing it.</p>');
+    expect(preview.html).toContain('Causa individuata</span>');
+    expect(preview.html).toContain('Identified</span>');
+    const before = await fetch(`${server.url}/incidents/${incidentId}`).then((r) => r.text());
+    expect(before).not.toContain('certificato scaduto');
+
+    const published = await e.post(`/admin/incidents/${incidentId}`, { ...update, intent: 'publish' });
+    expect(published.status, text(published.html).slice(0, 800)).toBe(303);
+    expect(published.location).toBe(`/admin/incidents/${incidentId}?ok=update-posted`);
+
+    const it = await fetch(`${server.url}/incidents/${incidentId}`).then((r) => r.text());
+    expect(text(it)).toContain('Causa individuata: un certificato scaduto. Stiamo rinnovandolo.');
+    expect(text(it)).toContain('Invio fatture rallentato');
+    expect(it).toContain('<strong>in coda</strong>');
+    // "2027-03-28 02:30" does not exist in Rome (clocks jump 02:00 → 03:00): read as 03:30 CEST = 01:30 UTC.
+    expect(it).toContain('datetime="2027-03-28T01:30:00.000Z"');
+    const en = await fetch(`${server.url}/en/incidents/${incidentId}`).then((r) => r.text());
+    expect(text(en)).toContain('Cause found: an expired certificate. We are renewing it.');
+    expect(text(en)).toContain('Slow invoice sending');
+  });
+
+  it('refuses an update written on an old version, says what changed and keeps the text', async () => {
+    const e = editor();
+    await e.signIn(EDITOR);
+    const stale = await e.get(`/admin/incidents/${incidentId}`);
+    const form = {
+      _csrf: hidden(stale.html, '_csrf'),
+      _action: 'update',
+      intent: 'publish',
+      version: hidden(stale.html, 'version'),
+      seenUpdate: hidden(stale.html, 'seenUpdate'),
+      seenStatus: hidden(stale.html, 'seenStatus'),
+      status: 'identified',
+      impact: 'major',
+      nextUpdateBy: '',
+    };
+    // A colleague posts first...
+    const first = await e.post(`/admin/incidents/${incidentId}`, { ...form, status: 'monitoring', 'body.it': 'Correzione applicata, monitoriamo.' });
+    expect(first.status).toBe(303);
+    // ...then this operator, from the page opened before.
+    const second = await e.post(`/admin/incidents/${incidentId}`, { ...form, 'body.it': 'Il mio testo lungo e importante.' });
+    expect(second.status).toBe(409);
+    expect(text(second.html)).toContain('Nel frattempo qualcun altro ha modificato questo incidente');
+    expect(text(second.html)).toContain('Correzione applicata, monitoriamo.');
+    expect(text(second.html)).toContain('da «Causa individuata» a «In monitoraggio»');
+    expect(second.html).toContain('>Il mio testo lungo e importante.</textarea>');
+    // The form now carries the current version: sending it again goes through.
+    const retry = await e.post(`/admin/incidents/${incidentId}`, {
+      ...form,
+      status: 'monitoring',
+      'body.it': 'Il mio testo lungo e importante.',
+      version: hidden(second.html, 'version'),
+    });
+    expect(retry.status).toBe(303);
+  });
+
+  it('shows field errors next to the fields and keeps what was typed', async () => {
+    const e = editor();
+    await e.signIn(EDITOR);
+    const page = await e.get('/admin/incidents/new');
+    const r = await e.post('/admin/incidents/new', {
+      _csrf: hidden(page.html, '_csrf'),
+      intent: 'publish',
+      'title.it': '',
+      'title.en': 'Only English',
+      impact: 'minor',
+      status: 'investigating',
+      'body.it': 'Testo',
+      nextUpdateBy: '2026-02-30T10:00',
+    });
+    expect(r.status).toBe(422);
+    expect(r.html).toMatch(/id="f-nextUpdateBy-error"/);
+    expect(r.html).toMatch(/aria-invalid="true"[^>]*aria-describedby="f-nextUpdateBy-error/);
+    expect(r.html).toContain('value="Only English"');
+  });
+
+  it('adds a milestone to the recovery plan and readers see it', async () => {
+    const e = editor();
+    await e.signIn(EDITOR);
+    const page = await e.get(`/admin/incidents/${incidentId}/plan`);
+    const r = await e.post(`/admin/incidents/${incidentId}/plan`, {
+      _csrf: hidden(page.html, '_csrf'),
+      _action: 'add',
+      'title.it': 'Rinnovo del certificato',
+      'title.en': 'Certificate renewal',
+      state: 'planned',
+      expectedAt: '2027-01-10T18:00',
+      service: 'sending',
+    });
+    expect(r.status, text(r.html).slice(0, 500)).toBe(303);
+    const pub = await fetch(`${server.url}/incidents/${incidentId}`).then((x) => x.text());
+    expect(text(pub)).toContain('Rinnovo del certificato');
+    expect(pub).toContain('datetime="2027-01-10T17:00:00.000Z"');
+  });
+
+  it('records who changed what in the audit log', async () => {
+    const log = await admin.get(`/admin/audit?objectType=incident&objectId=${incidentId}`);
+    expect(log.status).toBe(200);
+    expect(text(log.html)).toContain('incident.update');
+    expect(text(log.html)).toContain('editor');
+  });
+});
