@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isValidTimeZone } from './domain/time.ts';
 
 /**
  * The whole runtime configuration, read and validated once at boot. Nothing else reads process.env,
@@ -12,10 +13,16 @@ const EnvSchema = z.object({
   TIME_ZONE: z
     .string()
     .default('Europe/Rome')
-    .refine((tz) => isTimeZone(tz), { message: 'not an IANA time zone (e.g. Europe/Rome)' }),
+    .refine(isValidTimeZone, { message: 'not an IANA time zone (e.g. Europe/Rome)' }),
   VEDETTA_DEMO: z.enum(['on', 'off']).default('on'),
   /** Days since the outage began that "today" represents in the demo (the scenario's day 19 by default). */
   VEDETTA_DEMO_DAY: z.coerce.number().int().min(10).max(40).default(19),
+  /** First run only: the administrator created in an empty installation (default admin@localhost). */
+  ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email('must be an e-mail address')).optional(),
+  /** First run only: that administrator's password; when absent, one is generated and printed once. */
+  ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(200).optional(),
+  /** How often maintenance windows and heartbeats are checked; 0 turns the scheduler off in this instance. */
+  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
 });
 
 export type Config = {
@@ -27,16 +34,12 @@ export type Config = {
   demoDay: number;
   /** Resolved from the project root (the working directory), never from a bundled chunk's location. */
   migrationsDir: string;
+  /** First-run administrator (ADMIN_EMAIL / ADMIN_PASSWORD); both optional. */
+  adminEmail?: string;
+  adminPassword?: string;
+  /** 0 = no scheduler in this instance (default 5000). */
+  schedulerIntervalMs?: number;
 };
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
@@ -53,5 +56,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: e.VEDETTA_DEMO === 'on',
     demoDay: e.VEDETTA_DEMO_DAY,
     migrationsDir: resolve('db/migrations'),
+    adminEmail: e.ADMIN_EMAIL,
+    adminPassword: e.ADMIN_PASSWORD,
+    schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
   };
 }

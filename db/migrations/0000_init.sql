@@ -128,6 +128,7 @@ CREATE TABLE "data_gap_windows" (
 CREATE TABLE "maintenance_services" (
 	"maintenance_id" text NOT NULL,
 	"service_id" text NOT NULL,
+	"previous_status" text,
 	CONSTRAINT "maintenance_services_maintenance_id_service_id_pk" PRIMARY KEY("maintenance_id","service_id")
 );
 --> statement-breakpoint

@@ -1,5 +1,5 @@
 import { index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { MAINTENANCE_STATUSES } from '../../src/domain/vocab.ts';
+import { MAINTENANCE_STATUSES, SERVICE_STATUSES } from '../../src/domain/vocab.ts';
 import { createdAt, idColumn, localized, tstz } from './columns.ts';
 import { services } from './services.ts';
 
@@ -29,6 +29,12 @@ export const maintenanceServices = pgTable(
     serviceId: text('service_id')
       .notNull()
       .references(() => services.id, { onDelete: 'cascade' }),
+    /**
+     * The status the service had when this window put it under maintenance: completing the window restores it.
+     * Null while scheduled, and when the window did not take the service over (an incident or a missing
+     * heartbeat already had it down, which maintenance must not hide).
+     */
+    previousStatus: text('previous_status', { enum: SERVICE_STATUSES }),
   },
   (t) => [primaryKey({ columns: [t.maintenanceId, t.serviceId] })],
 );

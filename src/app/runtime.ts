@@ -1,19 +1,43 @@
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../../db/client.ts';
 import { type Actor, type Ctx, SYSTEM_ACTOR } from '../services/context.ts';
+import { ensureFirstAdmin } from '../services/auth.ts';
 import { countServices } from '../services/catalog.ts';
 import { loadDemoScenario } from '../demo/scenario.ts';
+import { DEFAULT_SCHEDULER_INTERVAL_MS, type Scheduler, startScheduler } from './scheduler.ts';
 
 export type Runtime = {
   config: Config;
   database: Database;
   /** A service context for one request or job; each call reads the clock afresh. */
   ctx(actor?: Actor): Ctx;
+  /** The background jobs of this instance, or null when started without them. */
+  scheduler: Scheduler | null;
   close(): Promise<void>;
 };
 
-/** Opens the database, applies migrations and loads the demo into an empty database. */
-export async function startRuntime(config: Config, clock: () => Date = () => new Date()): Promise<Runtime> {
+export type RuntimeOptions = {
+  /** The clock every context reads (tests move it). */
+  clock?: () => Date;
+  /**
+   * false: no background jobs (tests call `runScheduledTransitions` / `expireHeartbeats` themselves).
+   * Default: on, every `config.schedulerIntervalMs` (5 s; 0 in the config also turns it off).
+   */
+  scheduler?: false | { intervalMs?: number };
+  /** false: do not create the first administrator of an empty installation (default true). */
+  firstAdmin?: boolean;
+  /** Where first-run instructions go (default console.log). */
+  print?: (line: string) => void;
+};
+
+/**
+ * Opens the database, applies migrations, loads the demo into an empty database, creates the first administrator
+ * of an empty installation, and starts the scheduler. The second argument is the clock (older callers) or options.
+ */
+export async function startRuntime(config: Config, clockOrOptions: (() => Date) | RuntimeOptions = {}): Promise<Runtime> {
+  const opts: RuntimeOptions = typeof clockOrOptions === 'function' ? { clock: clockOrOptions } : clockOrOptions;
+  const clock = opts.clock ?? (() => new Date());
+  const print = opts.print ?? ((line: string) => console.log(line));
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await database.migrate(config.migrationsDir);
@@ -26,12 +50,50 @@ export async function startRuntime(config: Config, clock: () => Date = () => new
     });
     if (config.demo && (await countServices(ctx())) === 0) {
       await loadDemoScenario(ctx(SYSTEM_ACTOR), { today: clock(), day: config.demoDay });
-      console.log('[vedetta] demo scenario loaded into the empty database (VEDETTA_DEMO=off to skip)');
+      print('[vedetta] demo scenario loaded into the empty database (VEDETTA_DEMO=off to skip)');
     }
+    if (opts.firstAdmin !== false) await createFirstAdmin(ctx(SYSTEM_ACTOR), config, print);
+
+    const intervalMs = opts.scheduler === false ? 0 : (opts.scheduler?.intervalMs ?? config.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS);
+    const scheduler = intervalMs > 0 ? startScheduler({ ctx }, { intervalMs }) : null;
     let closing: Promise<void> | undefined;
-    return { config, database, ctx, close: () => (closing ??= database.close()) };
+    const close = () =>
+      (closing ??= (async () => {
+        // Let a running tick finish before the database goes away.
+        await scheduler?.stop();
+        await database.close();
+      })());
+    return { config, database, ctx, scheduler, close };
   } catch (error) {
     await database.close();
     throw error;
   }
+}
+
+/**
+ * An empty installation gets one administrator: from ADMIN_EMAIL / ADMIN_PASSWORD, or with a generated password
+ * printed here once (it is stored only as a hash). No other operator is ever created on its own, demo or not.
+ */
+async function createFirstAdmin(ctx: Ctx, config: Config, print: (line: string) => void) {
+  const created = await ensureFirstAdmin(ctx, { email: config.adminEmail, password: config.adminPassword });
+  if (!created) return;
+  const signIn = `${config.siteUrl}/admin`;
+  if (!created.generatedPassword) {
+    print(`[vedetta] First run: created the administrator ${created.email} with the password from ADMIN_PASSWORD. Sign in at ${signIn}`);
+    return;
+  }
+  const bar = '[vedetta] ' + '='.repeat(72);
+  print(
+    [
+      bar,
+      '[vedetta] First run: an administrator account was created.',
+      `[vedetta]   Sign in at: ${signIn}`,
+      `[vedetta]   E-mail:     ${created.email}`,
+      `[vedetta]   Password:   ${created.generatedPassword}`,
+      '[vedetta] This password is shown ONCE and stored only as a hash. Sign in now and change it',
+      '[vedetta] (or reset it later with: npm run admin -- reset-password --email ' + created.email + ').',
+      '[vedetta] To choose the address and password instead, set ADMIN_EMAIL and ADMIN_PASSWORD before the first start.',
+      bar,
+    ].join('\n'),
+  );
 }

@@ -1,22 +1,21 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { backlogSamples, services, statusIntervals } from '../../db/schema/index.ts';
 import type { ServiceStatus, StatusSource } from '../domain/vocab.ts';
 import { recordAudit } from './audit.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { ServiceError, notFound, parseInput } from './errors.ts';
-import { BacklogSampleInput, CreateServiceInput, type In, SetServiceStatusInput } from './inputs.ts';
+import { BacklogSampleInput, CreateServiceInput, type In, SetServiceStatusInput, UpdateServiceInput } from './inputs.ts';
+import { authorize } from './permissions.ts';
 
 export type ServiceRow = typeof services.$inferSelect;
 
 export async function createService(ctx: Ctx, input: In<typeof CreateServiceInput>): Promise<ServiceRow> {
+  authorize(ctx.actor, 'write');
   const data = parseInput(CreateServiceInput, input);
   return inTransaction(ctx, async (tx) => {
+    const taken = () => new ServiceError('conflict', `A service with key "${data.key}" already exists.`, { key: 'already used' });
     const [existing] = await tx.db.select({ id: services.id }).from(services).where(eq(services.key, data.key));
-    if (existing) {
-      throw new ServiceError('conflict', `A service with key "${data.key}" already exists.`, {
-        key: 'already used',
-      });
-    }
+    if (existing) throw taken();
     const [row] = await tx.db
       .insert(services)
       .values({
@@ -28,8 +27,11 @@ export async function createService(ctx: Ctx, input: In<typeof CreateServiceInpu
         availableFrom: data.availableFrom,
         availableUntil: data.availableUntil,
       })
+      // A concurrent creation of the same key passed the check above too: no unique-violation error, a conflict.
+      .onConflictDoNothing({ target: services.key })
       .returning();
-    const service = row!;
+    if (!row) throw taken();
+    const service = row;
     await tx.db.insert(statusIntervals).values({
       serviceId: service.id,
       status: data.status,
@@ -65,6 +67,7 @@ export async function setServiceStatus(
   ctx: Ctx,
   input: In<typeof SetServiceStatusInput>,
 ): Promise<{ serviceId: string; oldStatus: ServiceStatus | null; newStatus: ServiceStatus }> {
+  authorize(ctx.actor, 'write');
   const data = parseInput(SetServiceStatusInput, input);
   const ids = await serviceIdsByKey(ctx, [data.service]);
   const serviceId = ids.get(data.service)!;
@@ -84,6 +87,9 @@ export async function applyStatus(
   links: { incidentId?: string; maintenanceId?: string } = {},
 ) {
   return inTransaction(ctx, async (tx) => {
+    // One status change per service at a time. Locking only the open interval is not enough: a change waiting
+    // on it finds it closed by the first one, and the new open interval is not in its snapshot yet.
+    await tx.db.select({ id: services.id }).from(services).where(eq(services.id, serviceId)).for('no key update');
     const [open] = await tx.db
       .select()
       .from(statusIntervals)
@@ -120,6 +126,7 @@ export async function applyStatus(
 }
 
 export async function recordBacklogSample(ctx: Ctx, input: In<typeof BacklogSampleInput>) {
+  authorize(ctx.actor, 'write');
   const data = parseInput(BacklogSampleInput, input);
   const ids = await serviceIdsByKey(ctx, [data.service]);
   const [row] = await ctx.db
@@ -138,4 +145,75 @@ export async function recordBacklogSample(ctx: Ctx, input: In<typeof BacklogSamp
 
 export async function countServices(ctx: Ctx): Promise<number> {
   return ctx.db.$count(services);
+}
+
+/** What the console shows for a service: the row with its current status and heartbeat state. */
+export type ServiceAdminView = ServiceRow & {
+  status: ServiceStatus;
+  statusSource: StatusSource;
+  statusSince: Date;
+  /** Set when the service has a heartbeat timeout and its last heartbeat is older than that. */
+  heartbeatOverdue: boolean;
+};
+
+/**
+ * Changes a service's names, description, group, order, temporary window or heartbeat timeout. The key stays:
+ * it is in public URLs and in every automation that reports on the service.
+ */
+export async function updateService(ctx: Ctx, input: In<typeof UpdateServiceInput>): Promise<ServiceRow> {
+  authorize(ctx.actor, 'write');
+  const data = parseInput(UpdateServiceInput, input);
+  return inTransaction(ctx, async (tx) => {
+    const [current] = await tx.db.select().from(services).where(eq(services.key, data.service)).for('update');
+    if (!current) throw notFound('service', data.service);
+    const availableFrom = data.availableFrom === undefined ? current.availableFrom : data.availableFrom;
+    const availableUntil = data.availableUntil === undefined ? current.availableUntil : data.availableUntil;
+    if (availableFrom && availableUntil && availableFrom >= availableUntil) {
+      throw new ServiceError('validation_failed', 'The end of the availability window must be after its start.', {
+        availableUntil: 'must be after availableFrom',
+      });
+    }
+    const patch: Partial<typeof services.$inferInsert> = { availableFrom, availableUntil };
+    if (data.name !== undefined) patch.name = data.name;
+    if (data.description !== undefined) patch.description = data.description;
+    if (data.groupName !== undefined) patch.groupName = data.groupName;
+    if (data.sortOrder !== undefined) patch.sortOrder = data.sortOrder;
+    if (data.heartbeatTimeoutSeconds !== undefined) patch.heartbeatTimeoutSeconds = data.heartbeatTimeoutSeconds;
+    const [row] = await tx.db.update(services).set(patch).where(eq(services.id, current.id)).returning();
+    await recordAudit(tx, { action: 'service.update', objectType: 'service', objectId: current.id, before: current, after: row });
+    return row!;
+  });
+}
+
+/** Every service with its current status, in page order, for the console. */
+export async function listServices(ctx: Ctx): Promise<ServiceAdminView[]> {
+  authorize(ctx.actor, 'read');
+  return servicesWithStatus(ctx);
+}
+
+export async function getServiceForEdit(ctx: Ctx, input: { service: string }): Promise<ServiceAdminView> {
+  authorize(ctx.actor, 'read');
+  const [row] = await servicesWithStatus(ctx, String(input?.service ?? ''));
+  if (!row) throw notFound('service', String(input?.service ?? ''));
+  return row;
+}
+
+async function servicesWithStatus(ctx: Ctx, key?: string): Promise<ServiceAdminView[]> {
+  const now = ctx.now();
+  const rows = await ctx.db
+    .select({ service: services, open: statusIntervals })
+    .from(services)
+    .leftJoin(statusIntervals, and(eq(statusIntervals.serviceId, services.id), isNull(statusIntervals.endedAt)))
+    .where(key === undefined ? undefined : eq(services.key, key))
+    .orderBy(asc(services.sortOrder), asc(services.key));
+  return rows.map(({ service, open }) => ({
+    ...service,
+    status: open?.status ?? 'operational',
+    statusSource: open?.source ?? 'manual',
+    statusSince: open?.startedAt ?? service.createdAt,
+    heartbeatOverdue:
+      service.heartbeatTimeoutSeconds != null &&
+      service.lastHeartbeatAt != null &&
+      now.getTime() - service.lastHeartbeatAt.getTime() > service.heartbeatTimeoutSeconds * 1000,
+  }));
 }

@@ -2,13 +2,14 @@ import type { z } from 'zod';
 
 /** Failures a caller can act on; the HTTP layer maps each to one status code and the shared error shape. */
 export class ServiceError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'validation_failed' | 'conflict' | 'forbidden',
-    message: string,
-    readonly fields?: Record<string, string>,
-  ) {
+  // Plain fields, not constructor parameter properties: Node's type stripping (the CLI) cannot run those.
+  readonly code: 'not_found' | 'validation_failed' | 'conflict' | 'forbidden';
+  readonly fields?: Record<string, string>;
+  constructor(code: ServiceError['code'], message: string, fields?: Record<string, string>) {
     super(message);
     this.name = 'ServiceError';
+    this.code = code;
+    this.fields = fields;
   }
 }
 

@@ -1,18 +1,41 @@
-import { eq } from 'drizzle-orm';
-import { incidentServices, incidentUpdateServices, incidentUpdates, incidents, services } from '../../db/schema/index.ts';
-import { incidentTransitionError } from '../domain/lifecycle.ts';
-import type { LocalizedText } from '../domain/vocab.ts';
+import { and, asc, count, desc, eq, inArray, isNull, max, ne, notInArray, sql } from 'drizzle-orm';
+import {
+  auditLog,
+  dataGapNotices,
+  incidentFaq,
+  incidentServices,
+  incidentUpdateServices,
+  incidentUpdates,
+  incidents,
+  milestones,
+  operators,
+  services,
+  statusIntervals,
+} from '../../db/schema/index.ts';
+import { allowedNext, incidentTransitionError, isOverdue } from '../domain/lifecycle.ts';
+import type { IncidentStatus, LocalizedText, ServiceStatus, StatusSource } from '../domain/vocab.ts';
 import { recordAudit } from './audit.ts';
 import { emitEvent } from './events.ts';
 import { applyStatus, serviceIdsByKey } from './catalog.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { ServiceError, notFound, parseInput } from './errors.ts';
-import { CreateIncidentInput, type In, PostIncidentUpdateInput, PublishPostmortemInput } from './inputs.ts';
+import {
+  CreateIncidentInput,
+  type In,
+  ListIncidentsInput,
+  PostIncidentUpdateInput,
+  PublishPostmortemInput,
+  ResolveIncidentInput,
+  UpdateIncidentInput,
+} from './inputs.ts';
+import { authorize } from './permissions.ts';
 
 export type IncidentRow = typeof incidents.$inferSelect;
 
 export async function createIncident(ctx: Ctx, input: In<typeof CreateIncidentInput>) {
+  authorize(ctx.actor, 'write');
   const data = parseInput(CreateIncidentInput, input);
+  if (data.status === 'postmortem') throw postmortemNeedsText();
   return inTransaction(ctx, async (tx) => {
     const startedAt = data.startedAt ?? tx.now();
     const [row] = await tx.db
@@ -23,7 +46,8 @@ export async function createIncident(ctx: Ctx, input: In<typeof CreateIncidentIn
         status: data.status,
         startedAt,
         resolvedAt: data.status === 'resolved' ? startedAt : null,
-        nextUpdateBy: data.nextUpdateBy,
+        // A resolved incident promises nothing more.
+        nextUpdateBy: data.status === 'resolved' ? null : data.nextUpdateBy,
         createdAt: tx.now(),
         updatedAt: tx.now(),
       })
@@ -35,6 +59,7 @@ export async function createIncident(ctx: Ctx, input: In<typeof CreateIncidentIn
       body: data.body,
       services: data.services,
       displayAt: startedAt,
+      dateField: 'startedAt',
       notify: data.notify,
       event: 'incident.created',
     });
@@ -43,31 +68,32 @@ export async function createIncident(ctx: Ctx, input: In<typeof CreateIncidentIn
 }
 
 export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncidentUpdateInput>) {
+  authorize(ctx.actor, 'write');
   const data = parseInput(PostIncidentUpdateInput, input);
   return inTransaction(ctx, async (tx) => {
     const [current] = await tx.db.select().from(incidents).where(eq(incidents.id, data.incidentId)).for('update');
     if (!current) throw notFound('incident', data.incidentId);
     if (data.expectedVersion !== undefined && data.expectedVersion !== current.version) {
-      throw new ServiceError(
-        'conflict',
-        `This incident changed while you were editing (now at version ${current.version}, you started from ${data.expectedVersion}). Reload it, check the latest update, then post again.`,
-        { expectedVersion: `current version is ${current.version}` },
-      );
+      throw await versionConflict(tx, current, data.expectedVersion, 'post again');
     }
     const reason = incidentTransitionError(current.status, data.status);
     if (reason) throw new ServiceError('validation_failed', reason, { status: reason });
+    // An update cannot carry the postmortem text: moving to postmortem here would leave it empty for good.
+    if (data.status === 'postmortem') throw postmortemNeedsText();
 
     const displayAt = data.displayAt ?? tx.now();
     const resolving = data.status === 'resolved' && current.status !== 'resolved';
-    const reopening = current.status === 'resolved' && data.status !== 'resolved' && data.status !== 'postmortem';
+    const reopening = current.status === 'resolved' && data.status !== 'resolved';
     const [row] = await tx.db
       .update(incidents)
       .set({
         status: data.status,
         impact: data.impact ?? current.impact,
         resolvedAt: resolving ? displayAt : reopening ? null : current.resolvedAt,
-        // A resolved incident promises nothing more; otherwise absent keeps the promise, null clears it.
-        nextUpdateBy: resolving ? null : data.nextUpdateBy === undefined ? current.nextUpdateBy : data.nextUpdateBy,
+        // A resolved incident promises nothing more (a later note on it neither); otherwise absent keeps the
+        // promise, null clears it.
+        nextUpdateBy:
+          data.status === 'resolved' ? null : data.nextUpdateBy === undefined ? current.nextUpdateBy : data.nextUpdateBy,
         version: current.version + 1,
         updatedAt: tx.now(),
       })
@@ -86,6 +112,7 @@ export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncident
       body: data.body,
       services: data.services,
       displayAt,
+      dateField: 'displayAt',
       notify: data.notify,
       event: resolving ? 'incident.resolved' : 'incident.updated',
     });
@@ -112,6 +139,8 @@ async function writeUpdate(
     body: LocalizedText;
     services: { service: string; status: (typeof incidentUpdateServices.$inferInsert)['newStatus'] }[];
     displayAt: Date;
+    /** The input field displayAt came from, for a status change refused because of its date. */
+    dateField: 'startedAt' | 'displayAt';
     notify: boolean;
     event: 'incident.created' | 'incident.updated' | 'incident.resolved';
   },
@@ -134,7 +163,17 @@ async function writeUpdate(
   const update = row!;
   for (const s of u.services) {
     const serviceId = ids.get(s.service)!;
-    const change = await applyStatus(tx, serviceId, s.status, 'incident', u.displayAt, { incidentId: incident.id });
+    const change = await applyStatus(tx, serviceId, s.status, 'incident', u.displayAt, { incidentId: incident.id }).catch(
+      (error: unknown) => {
+        // applyStatus names its own `at`; the caller sent startedAt or displayAt, for one of several services.
+        if (error instanceof ServiceError && error.fields?.at) {
+          throw new ServiceError(error.code, `${s.service}: ${error.message}`, {
+            [u.dateField]: `before the current status of ${s.service} began`,
+          });
+        }
+        throw error;
+      },
+    );
     await tx.db.insert(incidentUpdateServices).values({
       updateId: update.id,
       serviceId,
@@ -162,7 +201,16 @@ async function writeUpdate(
   return update;
 }
 
+function postmortemNeedsText(): ServiceError {
+  return new ServiceError(
+    'validation_failed',
+    'The postmortem is published on a resolved incident with its own text (publish postmortem), not as an update.',
+    { status: 'publish the postmortem instead' },
+  );
+}
+
 export async function publishPostmortem(ctx: Ctx, input: In<typeof PublishPostmortemInput>) {
+  authorize(ctx.actor, 'write');
   const data = parseInput(PublishPostmortemInput, input);
   return inTransaction(ctx, async (tx) => {
     const [current] = await tx.db.select().from(incidents).where(eq(incidents.id, data.incidentId)).for('update');
@@ -188,4 +236,318 @@ export async function publishPostmortem(ctx: Ctx, input: In<typeof PublishPostmo
     });
     return row!;
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Console: edit, resolve, list, load for editing.
+
+const OPEN_STATUSES: IncidentStatus[] = ['investigating', 'identified', 'monitoring'];
+
+/**
+ * Edits the incident itself (title, impact, promised next update) without posting an update. The author must
+ * send the version they saw; if someone wrote in between, the conflict names what changed and who changed it.
+ */
+export async function updateIncident(ctx: Ctx, input: In<typeof UpdateIncidentInput>): Promise<IncidentRow> {
+  authorize(ctx.actor, 'write');
+  const data = parseInput(UpdateIncidentInput, input);
+  return inTransaction(ctx, async (tx) => {
+    const [current] = await tx.db.select().from(incidents).where(eq(incidents.id, data.incidentId)).for('update');
+    if (!current) throw notFound('incident', data.incidentId);
+    if (data.expectedVersion !== current.version) throw await versionConflict(tx, current, data.expectedVersion, 'save again');
+    if (data.nextUpdateBy && !OPEN_STATUSES.includes(current.status)) {
+      throw new ServiceError('validation_failed', `The incident is ${current.status}: it promises no next update.`, {
+        nextUpdateBy: 'only for an open incident',
+      });
+    }
+    const patch = {
+      title: data.title ?? current.title,
+      impact: data.impact ?? current.impact,
+      nextUpdateBy: data.nextUpdateBy === undefined ? current.nextUpdateBy : data.nextUpdateBy,
+    };
+    const unchanged =
+      stableJson(patch.title) === stableJson(current.title) &&
+      patch.impact === current.impact &&
+      patch.nextUpdateBy?.getTime() === current.nextUpdateBy?.getTime();
+    if (unchanged) return current;
+    const [row] = await tx.db
+      .update(incidents)
+      .set({ ...patch, version: current.version + 1, updatedAt: tx.now() })
+      .where(eq(incidents.id, current.id))
+      .returning();
+    await recordAudit(tx, { action: 'incident.edit', objectType: 'incident', objectId: current.id, before: current, after: row });
+    return row!;
+  });
+}
+
+/**
+ * Posts the resolving update. Unless `restoreServices` is false, every service whose current status this
+ * incident set goes back to operational, or, when another open incident also affects it, to what that incident
+ * last announced for it. Services whose status was set since by someone else (by hand, a maintenance, a
+ * heartbeat, another incident) are left alone. Explicit `services` entries win.
+ */
+export async function resolveIncident(ctx: Ctx, input: In<typeof ResolveIncidentInput>) {
+  authorize(ctx.actor, 'write');
+  const data = parseInput(ResolveIncidentInput, input);
+  return inTransaction(ctx, async (tx) => {
+    const [current] = await tx.db.select().from(incidents).where(eq(incidents.id, data.incidentId)).for('update');
+    if (!current) throw notFound('incident', data.incidentId);
+    if (data.expectedVersion !== undefined && data.expectedVersion !== current.version) {
+      throw await versionConflict(tx, current, data.expectedVersion, 'resolve again if still needed');
+    }
+    if (!OPEN_STATUSES.includes(current.status)) {
+      throw new ServiceError('conflict', `The incident is already ${current.status}.`, { status: `already ${current.status}` });
+    }
+    const explicit = new Set(data.services.map((s) => s.service));
+    const restore: { service: string; status: ServiceStatus }[] = [];
+    const handOver: { serviceId: string; openId: string; current: ServiceStatus; status: ServiceStatus; incidentId: string }[] = [];
+    if (data.restoreServices) {
+      const linked = await tx.db
+        .select({ serviceId: services.id, key: services.key, open: statusIntervals })
+        .from(incidentServices)
+        .innerJoin(services, eq(services.id, incidentServices.serviceId))
+        .innerJoin(statusIntervals, and(eq(statusIntervals.serviceId, services.id), isNull(statusIntervals.endedAt)))
+        .where(eq(incidentServices.incidentId, current.id));
+      for (const { serviceId, key, open } of linked) {
+        if (explicit.has(key) || open.incidentId !== current.id) continue;
+        const [other] = await tx.db
+          .select({ incidentId: incidentUpdates.incidentId, status: incidentUpdateServices.newStatus })
+          .from(incidentUpdateServices)
+          .innerJoin(incidentUpdates, eq(incidentUpdates.id, incidentUpdateServices.updateId))
+          .innerJoin(incidents, eq(incidents.id, incidentUpdates.incidentId))
+          .where(
+            and(
+              eq(incidentUpdateServices.serviceId, serviceId),
+              ne(incidents.id, current.id),
+              inArray(incidents.status, OPEN_STATUSES),
+            ),
+          )
+          .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt))
+          .limit(1);
+        if (other) handOver.push({ serviceId, openId: open.id, current: open.status, status: other.status, incidentId: other.incidentId });
+        else if (open.status !== 'operational') restore.push({ service: key, status: 'operational' });
+      }
+    }
+    const result = await postIncidentUpdate(tx, {
+      incidentId: current.id,
+      status: 'resolved',
+      body: data.body,
+      services: [...data.services, ...restore],
+      displayAt: data.displayAt,
+      notify: data.notify,
+    });
+    const at = result.update.displayAt;
+    for (const h of handOver) {
+      if (h.status === h.current) {
+        // Same status: the open interval now belongs to the incident still running.
+        await tx.db.update(statusIntervals).set({ incidentId: h.incidentId }).where(eq(statusIntervals.id, h.openId));
+      } else {
+        await applyStatus(tx, h.serviceId, h.status, 'incident', at, { incidentId: h.incidentId });
+      }
+    }
+    return result;
+  });
+}
+
+export type IncidentListItem = Pick<
+  IncidentRow,
+  'id' | 'title' | 'impact' | 'status' | 'startedAt' | 'resolvedAt' | 'nextUpdateBy' | 'version' | 'updatedAt'
+> & {
+  open: boolean;
+  /** The promised next update is late. */
+  overdue: boolean;
+  lastUpdateAt: Date | null;
+  updateCount: number;
+  serviceKeys: string[];
+};
+
+/** The console's incident list: open incidents first (newest first), then closed ones, newest first. */
+export async function listIncidents(
+  ctx: Ctx,
+  input: In<typeof ListIncidentsInput> = {},
+): Promise<{ items: IncidentListItem[]; total: number }> {
+  authorize(ctx.actor, 'read');
+  const data = parseInput(ListIncidentsInput, input);
+  const where =
+    data.filter === 'open'
+      ? inArray(incidents.status, OPEN_STATUSES)
+      : data.filter === 'closed'
+        ? notInArray(incidents.status, OPEN_STATUSES)
+        : undefined;
+  const [{ total } = { total: 0 }] = await ctx.db.select({ total: count() }).from(incidents).where(where);
+  const openFirst = sql`case when ${inArray(incidents.status, OPEN_STATUSES)} then 0 else 1 end`;
+  const rows = await ctx.db
+    .select()
+    .from(incidents)
+    .where(where)
+    .orderBy(openFirst, desc(incidents.startedAt), desc(incidents.id))
+    .limit(data.limit)
+    .offset(data.offset);
+  return { items: await toListItems(ctx, rows), total };
+}
+
+/** Adds the last update time, update count and service keys to incident rows, keeping their order. */
+export async function toListItems(ctx: Ctx, rows: IncidentRow[]): Promise<IncidentListItem[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const stats = await ctx.db
+    .select({ incidentId: incidentUpdates.incidentId, last: max(incidentUpdates.displayAt), n: count() })
+    .from(incidentUpdates)
+    .where(inArray(incidentUpdates.incidentId, ids))
+    .groupBy(incidentUpdates.incidentId);
+  const keys = await ctx.db
+    .select({ incidentId: incidentServices.incidentId, key: services.key })
+    .from(incidentServices)
+    .innerJoin(services, eq(services.id, incidentServices.serviceId))
+    .where(inArray(incidentServices.incidentId, ids));
+  const now = ctx.now();
+  return rows.map((r) => {
+    const stat = stats.find((s) => s.incidentId === r.id);
+    const open = OPEN_STATUSES.includes(r.status);
+    return {
+      id: r.id,
+      title: r.title,
+      impact: r.impact,
+      status: r.status,
+      startedAt: r.startedAt,
+      resolvedAt: r.resolvedAt,
+      nextUpdateBy: r.nextUpdateBy,
+      version: r.version,
+      updatedAt: r.updatedAt,
+      open,
+      overdue: open && isOverdue(r.nextUpdateBy, now),
+      lastUpdateAt: stat?.last ? new Date(stat.last) : null,
+      updateCount: stat?.n ?? 0,
+      serviceKeys: keys.filter((k) => k.incidentId === r.id).map((k) => k.key).sort(),
+    };
+  });
+}
+
+export type IncidentForEdit = {
+  /** The row, with the `version` to send back as `expectedVersion`. */
+  incident: IncidentRow;
+  overdue: boolean;
+  /** The statuses the next update may set (the lifecycle). */
+  allowedStatuses: readonly IncidentStatus[];
+  /** Services the incident has touched, with their status now and whether this incident set it. */
+  services: { id: string; key: string; name: LocalizedText; status: ServiceStatus; source: StatusSource; setByThisIncident: boolean }[];
+  /** Newest first, with the status changes each announced. */
+  updates: (typeof incidentUpdates.$inferSelect & { changes: { service: string; oldStatus: ServiceStatus | null; newStatus: ServiceStatus }[] })[];
+  milestones: (typeof milestones.$inferSelect & { serviceKey: string | null })[];
+  faq: (typeof incidentFaq.$inferSelect)[];
+  notices: (typeof dataGapNotices.$inferSelect)[];
+};
+
+/** Everything the console's incident editor needs, in one call. */
+export async function getIncidentForEdit(ctx: Ctx, input: { incidentId: string }): Promise<IncidentForEdit> {
+  authorize(ctx.actor, 'read');
+  const incidentId = String(input?.incidentId ?? '');
+  const [incident] = await ctx.db.select().from(incidents).where(eq(incidents.id, incidentId));
+  if (!incident) throw notFound('incident', incidentId);
+  const linked = await ctx.db
+    .select({ id: services.id, key: services.key, name: services.name, open: statusIntervals })
+    .from(incidentServices)
+    .innerJoin(services, eq(services.id, incidentServices.serviceId))
+    .leftJoin(statusIntervals, and(eq(statusIntervals.serviceId, services.id), isNull(statusIntervals.endedAt)))
+    .where(eq(incidentServices.incidentId, incidentId))
+    .orderBy(asc(services.sortOrder), asc(services.key));
+  const updates = await ctx.db
+    .select()
+    .from(incidentUpdates)
+    .where(eq(incidentUpdates.incidentId, incidentId))
+    .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt));
+  const changes = updates.length
+    ? await ctx.db
+        .select({ updateId: incidentUpdateServices.updateId, service: services.key, oldStatus: incidentUpdateServices.oldStatus, newStatus: incidentUpdateServices.newStatus })
+        .from(incidentUpdateServices)
+        .innerJoin(services, eq(services.id, incidentUpdateServices.serviceId))
+        .where(inArray(incidentUpdateServices.updateId, updates.map((u) => u.id)))
+    : [];
+  const plan = await ctx.db
+    .select({ milestone: milestones, serviceKey: services.key })
+    .from(milestones)
+    .leftJoin(services, eq(services.id, milestones.serviceId))
+    .where(eq(milestones.incidentId, incidentId))
+    .orderBy(asc(milestones.sortOrder), asc(milestones.createdAt));
+  const faq = await ctx.db.select().from(incidentFaq).where(eq(incidentFaq.incidentId, incidentId)).orderBy(asc(incidentFaq.sortOrder), asc(incidentFaq.createdAt));
+  const notices = await ctx.db.select().from(dataGapNotices).where(eq(dataGapNotices.incidentId, incidentId)).orderBy(desc(dataGapNotices.publishedAt));
+  return {
+    incident,
+    overdue: OPEN_STATUSES.includes(incident.status) && isOverdue(incident.nextUpdateBy, ctx.now()),
+    allowedStatuses: allowedNext('incident', incident.status),
+    services: linked.map((l) => ({
+      id: l.id,
+      key: l.key,
+      name: l.name,
+      status: l.open?.status ?? 'operational',
+      source: l.open?.source ?? 'manual',
+      setByThisIncident: l.open?.incidentId === incidentId,
+    })),
+    updates: updates.map((u) => ({
+      ...u,
+      changes: changes.filter((c) => c.updateId === u.id).map(({ updateId: _u, ...c }) => c),
+    })),
+    milestones: plan.map((p) => ({ ...p.milestone, serviceKey: p.serviceKey })),
+    faq,
+    notices,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Version conflicts that say what changed.
+
+const WATCHED_FIELDS = ['status', 'impact', 'title', 'nextUpdateBy', 'resolvedAt', 'postmortem'] as const;
+
+/**
+ * The conflict error for a write based on an old version: compares the incident as the author saw it (from the
+ * audit row that produced their version) with the incident now, and names the fields, the updates posted since
+ * and who wrote them.
+ */
+async function versionConflict(tx: Ctx, current: IncidentRow, expected: number, retry: string): Promise<ServiceError> {
+  const history = await tx.db
+    .select({ actor: auditLog.actor, action: auditLog.action, after: auditLog.after })
+    .from(auditLog)
+    .where(and(eq(auditLog.objectType, 'incident'), eq(auditLog.objectId, current.id)))
+    .orderBy(asc(auditLog.at));
+  const versionOf = (a: unknown) => (a && typeof a === 'object' ? Number((a as { version?: unknown }).version) : NaN);
+  const seen = history.find((h) => versionOf(h.after) === expected)?.after as Record<string, unknown> | undefined;
+  const later = history.filter((h) => versionOf(h.after) > expected);
+
+  const changed: string[] = [];
+  const fields: Record<string, string> = { expectedVersion: `current version is ${current.version}` };
+  if (seen) {
+    const now = JSON.parse(JSON.stringify(current)) as Record<string, unknown>;
+    for (const f of WATCHED_FIELDS) {
+      if (stableJson(seen[f] ?? null) === stableJson(now[f] ?? null)) continue;
+      const describe = (v: unknown) => (v == null ? 'none' : typeof v === 'string' ? v : (v as LocalizedText).it ?? stableJson(v));
+      changed.push(f === 'status' || f === 'impact' ? `${f} (${describe(seen[f])} → ${describe(now[f])})` : f);
+      fields[f] = 'changed by someone else';
+    }
+  }
+  const posted = later.filter((h) => h.action === 'incident.update').length;
+  if (posted > 0) changed.push(`${posted} new update${posted === 1 ? '' : 's'} posted`);
+
+  const who = await actorNames(tx, [...new Set(later.map((h) => h.actor))]);
+  const what = changed.length ? ` Changed: ${changed.join('; ')}.` : '';
+  const by = who.length ? ` By: ${who.join(', ')}.` : '';
+  return new ServiceError(
+    'conflict',
+    `This incident changed while you were editing: it is now at version ${current.version}, you started from version ${expected}.${what}${by} Reload it, check the latest state, then ${retry}.`,
+    fields,
+  );
+}
+
+/** "operator:<id>" → the operator's name; other actors as recorded. */
+async function actorNames(tx: Ctx, actors: string[]): Promise<string[]> {
+  const ids = actors.filter((a) => a.startsWith('operator:')).map((a) => a.slice('operator:'.length));
+  const rows = ids.length ? await tx.db.select({ id: operators.id, name: operators.name }).from(operators).where(inArray(operators.id, ids)) : [];
+  return actors.map((a) => rows.find((r) => `operator:${r.id}` === a)?.name ?? a);
+}
+
+/** JSON with object keys sorted, so jsonb round trips (which reorder keys) compare equal. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

@@ -1,4 +1,4 @@
-import { eq, max } from 'drizzle-orm';
+import { and, asc, eq, max, ne } from 'drizzle-orm';
 import { incidentFaq, incidents, milestones, services } from '../../db/schema/index.ts';
 import { milestoneTransitionError } from '../domain/lifecycle.ts';
 import { recordAudit } from './audit.ts';
@@ -7,7 +7,16 @@ import { incidentServiceKeys } from './incidents.ts';
 import { serviceIdsByKey } from './catalog.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { ServiceError, notFound, parseInput } from './errors.ts';
-import { AddFaqEntryInput, AddMilestoneInput, ChangeMilestoneInput, type In } from './inputs.ts';
+import {
+  AddFaqEntryInput,
+  AddMilestoneInput,
+  ChangeMilestoneInput,
+  type In,
+  ReorderInput,
+  UpdateFaqEntryInput,
+  UpdateMilestoneInput,
+} from './inputs.ts';
+import { authorize } from './permissions.ts';
 
 async function assertIncident(ctx: Ctx, incidentId: string) {
   const [row] = await ctx.db.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, incidentId));
@@ -15,7 +24,14 @@ async function assertIncident(ctx: Ctx, incidentId: string) {
 }
 
 export async function addMilestone(ctx: Ctx, input: In<typeof AddMilestoneInput>) {
+  authorize(ctx.actor, 'write');
   const data = parseInput(AddMilestoneInput, input);
+  if (data.state === 'delayed') {
+    // A delay needs a new date and a reason (changeMilestone); this input carries no reason.
+    throw new ServiceError('validation_failed', 'Add the milestone first, then delay it with a new expected date and a reason.', {
+      state: 'cannot start as delayed',
+    });
+  }
   return inTransaction(ctx, async (tx) => {
     await assertIncident(tx, data.incidentId);
     const serviceId = data.service ? (await serviceIdsByKey(tx, [data.service])).get(data.service) : undefined;
@@ -46,6 +62,7 @@ export async function addMilestone(ctx: Ctx, input: In<typeof AddMilestoneInput>
 
 /** Moves a milestone along its lifecycle: starting, completing, delaying (new date and reason) or cancelling. */
 export async function changeMilestone(ctx: Ctx, input: In<typeof ChangeMilestoneInput>) {
+  authorize(ctx.actor, 'write');
   const data = parseInput(ChangeMilestoneInput, input);
   return inTransaction(ctx, async (tx) => {
     const [current] = await tx.db.select().from(milestones).where(eq(milestones.id, data.milestoneId)).for('update');
@@ -99,9 +116,12 @@ async function emitMilestoneEvent(tx: Ctx, m: typeof milestones.$inferSelect, se
 }
 
 export async function addFaqEntry(ctx: Ctx, input: In<typeof AddFaqEntryInput>) {
+  authorize(ctx.actor, 'write');
   const data = parseInput(AddFaqEntryInput, input);
   return inTransaction(ctx, async (tx) => {
     await assertIncident(tx, data.incidentId);
+    // Entries of one incident are added one at a time, so two at once cannot pick the same anchor.
+    await tx.db.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, data.incidentId)).for('no key update');
     const existing = await tx.db
       .select({ slug: incidentFaq.slug, sortOrder: incidentFaq.sortOrder })
       .from(incidentFaq)
@@ -134,4 +154,154 @@ function uniqueSlug(base: string, taken: Set<string>): string {
   let slug = base;
   for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`;
   return slug;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Console: edit and order the plan and the FAQ.
+
+export type MilestoneRow = typeof milestones.$inferSelect;
+export type FaqRow = typeof incidentFaq.$inferSelect;
+
+/**
+ * Edits a milestone's texts, service or expected date (its state moves with `changeMilestone`). A new expected
+ * date is announced to readers; a done or cancelled milestone keeps its dates.
+ */
+export async function updateMilestone(ctx: Ctx, input: In<typeof UpdateMilestoneInput>): Promise<MilestoneRow> {
+  authorize(ctx.actor, 'write');
+  const data = parseInput(UpdateMilestoneInput, input);
+  return inTransaction(ctx, async (tx) => {
+    const [current] = await tx.db.select().from(milestones).where(eq(milestones.id, data.milestoneId)).for('update');
+    if (!current) throw notFound('milestone', data.milestoneId);
+    const dateMoves = data.expectedAt !== undefined && data.expectedAt?.getTime() !== current.expectedAt?.getTime();
+    if (dateMoves && (current.state === 'done' || current.state === 'cancelled')) {
+      throw new ServiceError('validation_failed', `The milestone is ${current.state}: its expected date no longer changes.`, {
+        expectedAt: `milestone is ${current.state}`,
+      });
+    }
+    const patch: Partial<typeof milestones.$inferInsert> = { updatedAt: tx.now() };
+    if (data.title !== undefined) patch.title = data.title;
+    if (data.description !== undefined) patch.description = data.description;
+    if (data.expectedAt !== undefined) patch.expectedAt = data.expectedAt;
+    if (data.service !== undefined) {
+      patch.serviceId = data.service === null ? null : (await serviceIdsByKey(tx, [data.service])).get(data.service)!;
+    }
+    const [row] = await tx.db.update(milestones).set(patch).where(eq(milestones.id, current.id)).returning();
+    await recordAudit(tx, { action: 'milestone.edit', objectType: 'milestone', objectId: current.id, before: current, after: row });
+    if (dateMoves) await emitMilestoneEvent(tx, row!);
+    return row!;
+  });
+}
+
+/** Sets the plan's order; `orderedIds` must list exactly the incident's milestones. */
+export async function reorderMilestones(ctx: Ctx, input: In<typeof ReorderInput>): Promise<MilestoneRow[]> {
+  authorize(ctx.actor, 'write');
+  const data = parseInput(ReorderInput, input);
+  return inTransaction(ctx, async (tx) => {
+    await assertIncident(tx, data.incidentId);
+    const rows = await tx.db
+      .select()
+      .from(milestones)
+      .where(eq(milestones.incidentId, data.incidentId))
+      .orderBy(asc(milestones.sortOrder), asc(milestones.createdAt))
+      .for('update');
+    const next = await applyOrder(tx, rows, data.orderedIds, (id, sortOrder) =>
+      tx.db.update(milestones).set({ sortOrder, updatedAt: tx.now() }).where(eq(milestones.id, id)).returning(),
+    );
+    await recordAudit(tx, {
+      action: 'milestone.reorder',
+      objectType: 'incident',
+      objectId: data.incidentId,
+      before: { milestones: rows.map((r) => r.id) },
+      after: { milestones: data.orderedIds },
+    });
+    return next;
+  });
+}
+
+/** Edits a question, its answer or (deliberately) its anchor; an anchor stays unique within the incident. */
+export async function updateFaqEntry(ctx: Ctx, input: In<typeof UpdateFaqEntryInput>): Promise<FaqRow> {
+  authorize(ctx.actor, 'write');
+  const data = parseInput(UpdateFaqEntryInput, input);
+  return inTransaction(ctx, async (tx) => {
+    const [current] = await tx.db.select().from(incidentFaq).where(eq(incidentFaq.id, data.faqId)).for('update');
+    if (!current) throw notFound('FAQ entry', data.faqId);
+    if (data.slug !== undefined && data.slug !== current.slug) {
+      const [taken] = await tx.db
+        .select({ id: incidentFaq.id })
+        .from(incidentFaq)
+        .where(and(eq(incidentFaq.incidentId, current.incidentId), eq(incidentFaq.slug, data.slug), ne(incidentFaq.id, current.id)));
+      if (taken) throw new ServiceError('conflict', `Another question of this incident already uses the anchor "${data.slug}".`, { slug: 'already used' });
+    }
+    const [row] = await tx.db
+      .update(incidentFaq)
+      .set({
+        question: data.question ?? current.question,
+        answer: data.answer ?? current.answer,
+        slug: data.slug ?? current.slug,
+        updatedAt: tx.now(),
+      })
+      .where(eq(incidentFaq.id, current.id))
+      .returning();
+    await recordAudit(tx, { action: 'faq.edit', objectType: 'incident_faq', objectId: current.id, before: current, after: row });
+    return row!;
+  });
+}
+
+/** Removes a question (the audit row keeps its last text). */
+export async function deleteFaqEntry(ctx: Ctx, input: { faqId: string }): Promise<FaqRow> {
+  authorize(ctx.actor, 'write');
+  const faqId = String(input?.faqId ?? '');
+  return inTransaction(ctx, async (tx) => {
+    const [row] = await tx.db.delete(incidentFaq).where(eq(incidentFaq.id, faqId)).returning();
+    if (!row) throw notFound('FAQ entry', faqId);
+    await recordAudit(tx, { action: 'faq.delete', objectType: 'incident_faq', objectId: row.id, before: row });
+    return row;
+  });
+}
+
+/** Sets the FAQ's order; `orderedIds` must list exactly the incident's questions. */
+export async function reorderFaq(ctx: Ctx, input: In<typeof ReorderInput>): Promise<FaqRow[]> {
+  authorize(ctx.actor, 'write');
+  const data = parseInput(ReorderInput, input);
+  return inTransaction(ctx, async (tx) => {
+    await assertIncident(tx, data.incidentId);
+    const rows = await tx.db
+      .select()
+      .from(incidentFaq)
+      .where(eq(incidentFaq.incidentId, data.incidentId))
+      .orderBy(asc(incidentFaq.sortOrder), asc(incidentFaq.createdAt))
+      .for('update');
+    const next = await applyOrder(tx, rows, data.orderedIds, (id, sortOrder) =>
+      tx.db.update(incidentFaq).set({ sortOrder, updatedAt: tx.now() }).where(eq(incidentFaq.id, id)).returning(),
+    );
+    await recordAudit(tx, {
+      action: 'faq.reorder',
+      objectType: 'incident',
+      objectId: data.incidentId,
+      before: { faq: rows.map((r) => r.id) },
+      after: { faq: data.orderedIds },
+    });
+    return next;
+  });
+}
+
+async function applyOrder<R extends { id: string }>(
+  _tx: Ctx,
+  rows: R[],
+  orderedIds: string[],
+  write: (id: string, sortOrder: number) => Promise<R[]>,
+): Promise<R[]> {
+  const known = new Set(rows.map((r) => r.id));
+  const unknown = orderedIds.filter((id) => !known.has(id));
+  const missing = rows.filter((r) => !orderedIds.includes(r.id)).map((r) => r.id);
+  if (unknown.length || missing.length) {
+    throw new ServiceError('validation_failed', 'The new order must list every item of this incident exactly once (someone may have added or removed one: reload).', {
+      orderedIds: [unknown.length ? `not in this incident: ${unknown.join(', ')}` : '', missing.length ? `missing: ${missing.join(', ')}` : '']
+        .filter(Boolean)
+        .join('; '),
+    });
+  }
+  const out: R[] = [];
+  for (const [i, id] of orderedIds.entries()) out.push((await write(id, i))[0]!);
+  return out;
 }

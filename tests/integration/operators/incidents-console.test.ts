@@ -1,0 +1,169 @@
+import { describe, expect } from 'vitest';
+import { createOperator, operatorActor } from '../../../src/services/auth.ts';
+import { setServiceStatus } from '../../../src/services/catalog.ts';
+import {
+  createIncident,
+  getIncidentForEdit,
+  listIncidents,
+  postIncidentUpdate,
+  resolveIncident,
+  updateIncident,
+} from '../../../src/services/incidents.ts';
+import { addFaqEntry, addMilestone } from '../../../src/services/recovery.ts';
+import { dbTest as test } from '../../support/db.ts';
+import { type C, EDITOR, HOUR, PASSWORD, SYSTEM_ACTOR, VIEWER, as, ctxFor, email, expectAudit, expectServiceError, intervalsOf, makeService } from './helpers.ts';
+
+const T = new Date('2026-03-10T00:00:00Z');
+const txt = (it: string) => ({ it, en: `EN ${it}` });
+
+async function open(ctx: C, services: { service: string; status: 'major_outage' | 'partial_outage' | 'degraded_performance' }[] = []) {
+  const { incident } = await createIncident(ctx, { title: txt('Data centre'), impact: 'major', body: txt('Verifica.'), services, nextUpdateBy: new Date(ctx.now().getTime() + HOUR) });
+  return incident;
+}
+
+describe('updateIncident', { timeout: 120_000 }, () => {
+  test('edits title, impact and promise with the current version, bumps it and audits before/after', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const incident = await open(ctx);
+    const row = await updateIncident(ctx, { incidentId: incident.id, expectedVersion: 1, title: txt('Nuovo titolo'), impact: 'critical', nextUpdateBy: null });
+    expect(row).toMatchObject({ version: 2, impact: 'critical', nextUpdateBy: null, title: txt('Nuovo titolo') });
+    const audit = await expectAudit(db, 'incident', incident.id, 'incident.edit');
+    expect((audit.before as { impact: string }).impact).toBe('major');
+    expect((audit.after as { impact: string }).impact).toBe('critical');
+  });
+
+  test('a stale version is refused with what changed and who changed it', async ({ db }) => {
+    const sys = ctxFor(db, { actor: SYSTEM_ACTOR, now: T });
+    const maria = await createOperator(sys, { email: email(), name: 'Maria Rossi', role: 'editor', password: PASSWORD });
+    const ctx = as(sys, operatorActor(maria));
+    const incident = await open(ctx);
+    await postIncidentUpdate(ctx, { incidentId: incident.id, status: 'identified', body: txt('Causa.'), impact: 'critical' });
+
+    const error = await expectServiceError(
+      updateIncident(as(sys, EDITOR), { incidentId: incident.id, expectedVersion: 1, title: txt('Il mio titolo') }),
+      'conflict',
+    );
+    expect(error.message).toContain('version 2');
+    expect(error.message).toContain('status (investigating → identified)');
+    expect(error.message).toContain('impact (major → critical)');
+    expect(error.message).toContain('1 new update posted');
+    expect(error.message).toContain('Maria Rossi');
+    expect(error.message).not.toContain('title');
+    expect(error.fields).toMatchObject({ expectedVersion: 'current version is 2', status: expect.any(String), impact: expect.any(String) });
+
+    // postIncidentUpdate explains its conflicts the same way.
+    const posting = await expectServiceError(
+      postIncidentUpdate(ctx, { incidentId: incident.id, status: 'monitoring', body: txt('x'), expectedVersion: 1 }),
+      'conflict',
+    );
+    expect(posting.message).toContain('status (investigating → identified)');
+  });
+
+  test('an open incident only can promise a next update; nothing to change writes nothing', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const incident = await open(ctx);
+    const same = await updateIncident(ctx, { incidentId: incident.id, expectedVersion: 1, impact: 'major' });
+    expect(same.version).toBe(1);
+    await resolveIncident(ctx, { incidentId: incident.id, body: txt('Risolto.') });
+    await expectServiceError(
+      updateIncident(ctx, { incidentId: incident.id, expectedVersion: 2, nextUpdateBy: new Date(T.getTime() + 5 * HOUR) }),
+      'validation_failed',
+    );
+  });
+});
+
+describe('resolveIncident', { timeout: 120_000 }, () => {
+  test('resolves and brings back to operational the services this incident set, leaving others alone', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+    const sending = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+    const phone = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+    const incident = await open(ctx, [
+      { service: web.key, status: 'major_outage' },
+      { service: sending.key, status: 'major_outage' },
+      { service: phone.key, status: 'partial_outage' },
+    ]);
+    ctx.clock.advance(HOUR);
+    // An operator takes the phone line over by hand: resolving must not undo that.
+    await setServiceStatus(ctx, { service: phone.key, status: 'degraded_performance' });
+    ctx.clock.advance(HOUR);
+    const { incident: resolved, update } = await resolveIncident(ctx, {
+      incidentId: incident.id,
+      body: txt('Tutto risolto.'),
+      services: [{ service: sending.key, status: 'degraded_performance' }],
+      expectedVersion: 1,
+    });
+    expect(resolved.status).toBe('resolved');
+    expect(resolved.resolvedAt).toEqual(ctx.now());
+    expect(resolved.nextUpdateBy).toBeNull();
+    expect(update.status).toBe('resolved');
+    expect((await intervalsOf(db, web.id)).at(-1)).toMatchObject({ status: 'operational', endedAt: null, incidentId: incident.id });
+    expect((await intervalsOf(db, sending.id)).at(-1)).toMatchObject({ status: 'degraded_performance', endedAt: null });
+    expect((await intervalsOf(db, phone.id)).at(-1)).toMatchObject({ status: 'degraded_performance', source: 'manual' });
+    await expectServiceError(resolveIncident(ctx, { incidentId: incident.id, body: txt('Di nuovo.') }), 'conflict');
+  });
+
+  test('hands a service still affected by another open incident over to it', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+    const first = await open(ctx, [{ service: web.key, status: 'partial_outage' }]);
+    ctx.clock.advance(HOUR);
+    const second = await open(ctx, [{ service: web.key, status: 'major_outage' }]);
+    ctx.clock.advance(HOUR);
+    // The first incident, resolved while the second still runs: the service stays as the second said.
+    await resolveIncident(ctx, { incidentId: first.id, body: txt('Risolto il primo.') });
+    expect((await intervalsOf(db, web.id)).at(-1)).toMatchObject({ status: 'major_outage', incidentId: second.id });
+    ctx.clock.advance(HOUR);
+    await resolveIncident(ctx, { incidentId: second.id, body: txt('Risolto il secondo.') });
+    expect((await intervalsOf(db, web.id)).at(-1)).toMatchObject({ status: 'operational', endedAt: null });
+  });
+
+  test('restoreServices: false leaves every status as it is', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+    const incident = await open(ctx, [{ service: web.key, status: 'major_outage' }]);
+    await resolveIncident(ctx, { incidentId: incident.id, body: txt('Risolto.'), restoreServices: false });
+    expect((await intervalsOf(db, web.id)).at(-1)).toMatchObject({ status: 'major_outage' });
+  });
+});
+
+describe('console reads', { timeout: 120_000 }, () => {
+  test('listIncidents puts open incidents first and flags broken promises', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const old = await open(ctx);
+    ctx.clock.advance(HOUR);
+    const closed = await open(ctx);
+    await resolveIncident(ctx, { incidentId: closed.id, body: txt('Risolto.') });
+    ctx.clock.advance(HOUR);
+    const fresh = await open(ctx);
+    ctx.clock.advance(HOUR / 2);
+    const { items } = await listIncidents(as(ctx, VIEWER), { filter: 'all', limit: 200 });
+    const mine = items.filter((i) => [old.id, closed.id, fresh.id].includes(i.id));
+    expect(mine.map((i) => i.id)).toEqual([fresh.id, old.id, closed.id]);
+    expect(mine.find((i) => i.id === old.id)).toMatchObject({ open: true, overdue: true, version: 1, updateCount: 1 });
+    expect(mine.find((i) => i.id === fresh.id)).toMatchObject({ open: true, overdue: false });
+    expect(mine.find((i) => i.id === closed.id)).toMatchObject({ open: false, overdue: false, version: 2 });
+    const openOnly = await listIncidents(ctx, { filter: 'open', limit: 200 });
+    expect(openOnly.items.some((i) => i.id === closed.id)).toBe(false);
+    await expectServiceError(listIncidents(ctx, { limit: 0 }), 'validation_failed');
+  });
+
+  test('getIncidentForEdit returns the version, the allowed statuses and everything attached', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+    const incident = await open(ctx, [{ service: web.key, status: 'major_outage' }]);
+    ctx.clock.advance(HOUR / 4);
+    await postIncidentUpdate(ctx, { incidentId: incident.id, status: 'identified', body: txt('Causa.') });
+    await addMilestone(ctx, { incidentId: incident.id, title: txt('Ripristino'), service: web.key });
+    await addFaqEntry(ctx, { incidentId: incident.id, question: txt('Domanda?'), answer: txt('Risposta.') });
+    const edit = await getIncidentForEdit(as(ctx, VIEWER), { incidentId: incident.id });
+    expect(edit.incident.version).toBe(2);
+    expect(edit.allowedStatuses).toContain('resolved');
+    expect(edit.services).toEqual([expect.objectContaining({ key: web.key, status: 'major_outage', setByThisIncident: true })]);
+    expect(edit.updates.map((u) => u.status)).toEqual(['identified', 'investigating']);
+    expect(edit.updates[1]!.changes).toEqual([{ service: web.key, oldStatus: 'operational', newStatus: 'major_outage' }]);
+    expect(edit.milestones[0]).toMatchObject({ serviceKey: web.key });
+    expect(edit.faq).toHaveLength(1);
+    await expectServiceError(getIncidentForEdit(ctx, { incidentId: 'nope' }), 'not_found');
+  });
+});

@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { startRuntime } from '../../../src/app/runtime.ts';
+import { SCHEDULER_ACTOR, startScheduler } from '../../../src/app/scheduler.ts';
+import { type Config, loadConfig } from '../../../src/config.ts';
+import { listOperators, signIn } from '../../../src/services/auth.ts';
+import type { Actor, Ctx } from '../../../src/services/context.ts';
+import { scheduleMaintenance } from '../../../src/services/maintenance.ts';
+import { dbTest as test } from '../../support/db.ts';
+import { MIGRATIONS_DIR } from '../../support/paths.ts';
+import { HOUR, SYSTEM_ACTOR, ctxFor, makeService } from './helpers.ts';
+
+const quietLog = () => ({ info: vi.fn(), error: vi.fn() });
+
+describe('startScheduler', { timeout: 120_000 }, () => {
+  test('a tick starts due maintenance with the injected clock, acting as the scheduler', async ({ db }) => {
+    const ctx = ctxFor(db, { actor: SYSTEM_ACTOR, now: '2026-03-14T10:00:00Z' });
+    const svc = await makeService(ctx, { since: new Date(ctx.now().getTime() - HOUR) });
+    const m = await scheduleMaintenance(ctx, {
+      title: { it: 'Notturna' },
+      services: [svc.key],
+      scheduledStart: new Date(ctx.now().getTime() + HOUR),
+      scheduledEnd: new Date(ctx.now().getTime() + 2 * HOUR),
+    });
+    const actors: Actor[] = [];
+    const host = { ctx: (actor?: Actor): Ctx => (actors.push(actor!), { ...ctx, actor: actor! }) };
+    const log = quietLog();
+    const scheduler = startScheduler(host, { autoStart: false, log });
+    expect((await scheduler.runOnce()).started).toEqual([]);
+    ctx.clock.advance(HOUR);
+    const tick = await scheduler.runOnce();
+    expect(tick).toMatchObject({ started: [m.id], errors: 0 });
+    expect(actors.every((a) => a.kind === SCHEDULER_ACTOR.kind && a.id === 'scheduler')).toBe(true);
+    expect(log.info).toHaveBeenCalledWith(expect.stringContaining(m.id));
+    await scheduler.stop();
+  });
+});
+
+describe('scheduler timer', () => {
+  const broken = (): { ctx: () => Ctx; calls: () => number } => {
+    let calls = 0;
+    const db = new Proxy({}, { get: () => { throw new Error('database unavailable'); } }) as Ctx['db'];
+    return {
+      ctx: () => {
+        calls++;
+        return { db, now: () => new Date(), actor: SCHEDULER_ACTOR, timeZone: 'Europe/Rome', siteUrl: 'http://x' };
+      },
+      calls: () => calls,
+    };
+  };
+
+  it('logs failing jobs instead of throwing, ticks on its own, and stops', async () => {
+    const host = broken();
+    const log = quietLog();
+    const scheduler = startScheduler(host, { intervalMs: 100, log });
+    const tick = await scheduler.runOnce();
+    expect(tick.errors).toBeGreaterThanOrEqual(2);
+    expect(log.error).toHaveBeenCalledWith(expect.stringContaining('maintenance transitions failed'), expect.any(Error));
+    await vi.waitFor(() => expect(host.calls()).toBeGreaterThanOrEqual(3), { timeout: 5000, interval: 50 });
+    await scheduler.stop();
+    const after = host.calls();
+    await new Promise((r) => setTimeout(r, 350));
+    expect(host.calls()).toBe(after);
+  });
+});
+
+describe('startRuntime', { timeout: 300_000 }, () => {
+  const config = (dataDir: string, extra: Partial<Config> = {}): Config => ({
+    databaseUrl: undefined,
+    dataDir,
+    siteUrl: 'https://status.example.test',
+    timeZone: 'Europe/Rome',
+    demo: false,
+    demoDay: 19,
+    migrationsDir: MIGRATIONS_DIR,
+    ...extra,
+  });
+
+  it('creates the first administrator once and prints its one-time password once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vedetta-rt-'));
+    try {
+      const lines: string[] = [];
+      const first = await startRuntime(config(dir), { scheduler: false, print: (l) => lines.push(l) });
+      expect(first.scheduler).toBeNull();
+      const output = lines.join('\n');
+      const password = /Password:\s+(\S+)/.exec(output)?.[1];
+      expect(password).toBeDefined();
+      expect(output).toContain('https://status.example.test/admin');
+      expect(output).toContain('admin@vedetta.local');
+      expect(output).toMatch(/shown ONCE/);
+      const sys = first.ctx(SYSTEM_ACTOR);
+      expect((await listOperators(sys)).map((o) => [o.email, o.role])).toEqual([['admin@vedetta.local', 'admin']]);
+      await expect(signIn(sys, { email: 'admin@vedetta.local', password: password!, client: 't' })).resolves.toBeDefined();
+      await first.close();
+
+      const again: string[] = [];
+      const second = await startRuntime(config(dir), { scheduler: false, print: (l) => again.push(l) });
+      expect(again.join('\n')).not.toMatch(/Password|administrator/);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes the administrator from the configuration, and runs the scheduler until closed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vedetta-rt-'));
+    try {
+      const lines: string[] = [];
+      const runtime = await startRuntime(config(dir, { adminEmail: 'ops@example.test', adminPassword: 'a configured password', schedulerIntervalMs: 100 }), {
+        print: (l) => lines.push(l),
+      });
+      expect(lines.join('\n')).toContain('ops@example.test');
+      expect(lines.join('\n')).not.toContain('a configured password');
+      expect(runtime.scheduler).not.toBeNull();
+      expect((await runtime.scheduler!.runOnce()).errors).toBe(0);
+      await runtime.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads ADMIN_EMAIL, ADMIN_PASSWORD and SCHEDULER_INTERVAL_MS, and names a wrong one', () => {
+    const c = loadConfig({ ADMIN_EMAIL: ' Ops@Example.TEST ', ADMIN_PASSWORD: 'long enough password', SCHEDULER_INTERVAL_MS: '0' });
+    expect(c).toMatchObject({ adminEmail: 'ops@example.test', adminPassword: 'long enough password', schedulerIntervalMs: 0 });
+    expect(loadConfig({}).schedulerIntervalMs).toBe(5000);
+    expect(() => loadConfig({ ADMIN_EMAIL: 'nope' })).toThrow(/ADMIN_EMAIL/);
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD/);
+  });
+});
