@@ -1,0 +1,62 @@
+/**
+ * Presentation formatting shared by the pages: thin wrappers over the domain's zone-aware helpers, so
+ * every component formats numbers, percentages and times the same way.
+ */
+import { intlLocale } from '../domain/i18n.ts';
+import { type DateStyle, formatDate, formatDateTime, formatDuration } from '../domain/time.ts';
+import type { Locale } from '../domain/vocab.ts';
+
+export { formatDate, formatDateTime, formatDuration };
+
+/** "99,95 %": truncated, never rounded up, so a day with any downtime never reads as 100 %. */
+export function formatPercent(ratio: number | null, locale: Locale, fallback = '—'): string {
+  if (ratio === null || Number.isNaN(ratio)) return fallback;
+  const truncated = Math.floor(ratio * 10_000) / 10_000;
+  return new Intl.NumberFormat(intlLocale(locale), {
+    style: 'percent',
+    minimumFractionDigits: truncated === 1 ? 0 : 2,
+    maximumFractionDigits: 2,
+  }).format(truncated);
+}
+
+export function formatNumber(n: number, locale: Locale): string {
+  return new Intl.NumberFormat(intlLocale(locale)).format(n);
+}
+
+/** The zone's short names over a year ("CET/CEST"), for the footer note; empty when Intl only knows offsets. */
+export function zoneShortNames(timeZone: string, locale: Locale, year = new Date().getUTCFullYear()): string {
+  const fmt = new Intl.DateTimeFormat(intlLocale(locale), { timeZone, timeZoneName: 'short' });
+  const name = (d: Date) => fmt.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const names = [...new Set([name(new Date(Date.UTC(year, 0, 15))), name(new Date(Date.UTC(year, 6, 15)))])].filter(Boolean);
+  return names.join('/');
+}
+
+/** "marzo 2026" / "March 2026" from a 'YYYY-MM' key. */
+export function formatMonth(key: string, locale: Locale): string {
+  const [y, m] = key.split('-').map(Number);
+  if (!y || !m) return key;
+  const label = new Intl.DateTimeFormat(intlLocale(locale), { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(Date.UTC(y, m - 1, 15)),
+  );
+  return label.charAt(0).toLocaleUpperCase(intlLocale(locale)) + label.slice(1);
+}
+
+/** "12 mar" for a 'YYYY-MM-DD' key (a calendar date, so no zone conversion). */
+export function formatDayKey(key: string, locale: Locale, withWeekday = false): string {
+  const [y, m, d] = key.split('-').map(Number);
+  if (!y || !m || !d) return key;
+  return new Intl.DateTimeFormat(intlLocale(locale), {
+    ...(withWeekday ? { weekday: 'short' as const } : {}),
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(new Date(Date.UTC(y, m - 1, d, 12)));
+}
+
+/** Minutes for the bar details: "3 h 20 min", "24 h". */
+export function formatSeconds(seconds: number, locale: Locale): string {
+  return formatDuration(seconds * 1000, locale);
+}
+
+export type { DateStyle };

@@ -1,0 +1,139 @@
+/**
+ * The public pages in Chromium: no WCAG 2.1 A/AA violation found by axe-core on any page in either language,
+ * the day-bar details reachable with the keyboard alone, the layout holding at phone width, and screenshots
+ * of the home page for people to look at (tests/.output/screenshots/).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { axe, formatViolations, screenshot, useBrowser } from '../support/browser.ts';
+import { useServer } from '../support/server.ts';
+
+/** These machines are often busy: give the browser time before calling a state wrong. */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 250 });
+/** Page loads and axe runs take seconds each under load. */
+const SLOW = 180_000;
+
+describe('public pages in a browser', () => {
+  const server = useServer();
+  const browser = useBrowser();
+  let incidentPath = '';
+
+  beforeAll(async () => {
+    const html = await (await fetch(`${server.url}/`)).text();
+    incidentPath = /href="(\/incidents\/[^"#]+)"/.exec(html)?.[1] ?? '';
+    expect(incidentPath).not.toBe('');
+  });
+
+  const pages = () => [
+    '/',
+    '/en/',
+    incidentPath,
+    `/en${incidentPath}`,
+    '/services/receiving',
+    '/en/services/receiving',
+    '/history',
+    '/en/history',
+    '/faq',
+    '/en/faq',
+    '/incidents/nope',
+  ];
+
+  it('axe-core finds no WCAG 2.1 A/AA violations, at desktop and phone widths', async () => {
+    const failures: string[] = [];
+    for (const width of [1280, 360]) {
+      const page = await browser.newPage({ width });
+      for (const path of pages()) {
+        await page.goto(`${server.url}${path}`);
+        // Open every <details> so the FAQ answers are checked too.
+        await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)));
+        const report = formatViolations(await axe(page));
+        if (report) failures.push(`${path} @ ${width}px\n${report}`);
+      }
+    }
+    expect(failures.join('\n\n')).toBe('');
+  }, 600_000);
+
+  it('has one h1, a skip link that moves focus to the content, and a language switch to the same page', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}${incidentPath}`);
+    expect(await page.locator('h1').count()).toBe(1);
+    await page.keyboard.press('Tab');
+    const skip = page.locator('.skip-link');
+    await poll(() => skip.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await skip.isVisible()).toBe(true);
+    await page.keyboard.press('Enter');
+    await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
+
+    await page.locator('.lang-switch a').click();
+    await page.waitForURL(`${server.url}/en${incidentPath}`);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await page.locator('.lang-switch a').click();
+    await page.waitForURL(`${server.url}${incidentPath}`);
+    expect(await page.locator('html').getAttribute('lang')).toBe('it');
+  }, SLOW);
+
+  it('shows a bar’s details on keyboard focus and on hover, without JavaScript', async () => {
+    const context = await browser.browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/`);
+      const bar = page.locator('.service .bar').nth(89);
+      const tipId = await bar.getAttribute('aria-describedby');
+      expect(tipId).toBeTruthy();
+      const tip = page.locator(`[id="${tipId}"]`);
+      expect(await tip.getAttribute('role')).toBe('tooltip');
+      await poll(() => tip.isVisible()).toBe(false);
+
+      // Reach the first service's last bar (today) from the one before it with Tab: real keyboard focus.
+      await page.locator('.service .bar').nth(88).focus();
+      await page.keyboard.press('Tab');
+      await poll(() => bar.evaluate((el) => el === document.activeElement)).toBe(true);
+      await poll(() => tip.isVisible()).toBe(true);
+      const details = (await tip.innerText()).replace(/\s+/g, ' ');
+      expect(details).toMatch(/\d{4}/); // the date
+      expect(details).toMatch(/Disponibilità|Nessun dato/);
+      // The bar's accessible name and description carry the same facts for screen readers.
+      const name = await bar.evaluate((el) => el.textContent?.trim() ?? '');
+      expect(name).toMatch(/oggi/);
+      // The tooltip stays inside the viewport.
+      const box = (await tip.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(1280);
+
+      // Focus elsewhere hides it; hovering another bar shows that bar's details.
+      await page.keyboard.press('Shift+Tab');
+      await poll(() => tip.isVisible()).toBe(false);
+      const other = page.locator('.service .bar').nth(40);
+      await other.hover();
+      const otherTip = page.locator(`[id="${await other.getAttribute('aria-describedby')}"]`);
+      await poll(() => otherTip.isVisible()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  }, SLOW);
+
+  it('fits a 360 px phone: no horizontal scrolling, the last 30 days of bars shown', async () => {
+    const page = await browser.newPage({ width: 360, height: 800 });
+    for (const path of ['/', incidentPath, '/services/receiving', '/history', '/faq']) {
+      await page.goto(`${server.url}${path}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+    await page.goto(`${server.url}/`);
+    const visible = await page.locator('.service').first().locator('.bar:visible').count();
+    expect(visible).toBe(30);
+  }, SLOW);
+
+  it('saves screenshots of the home page at 1280 px and 390 px', async () => {
+    for (const [width, lang] of [
+      [1280, ''],
+      [390, ''],
+      [1280, '/en'],
+    ] as const) {
+      const page = await browser.newPage({ width, height: 900 });
+      await page.goto(`${server.url}${lang}/`);
+      // home-it-1280.png, home-it-390.png, home-en-1280.png
+      const path = await screenshot(page, `home-${lang ? 'en' : 'it'}-${width}`);
+      expect(path).toMatch(/\.png$/);
+    }
+  }, SLOW);
+});

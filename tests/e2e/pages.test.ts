@@ -1,0 +1,347 @@
+/**
+ * The public pages over HTTP, against the built server: the demo scenario in Italian on / and in English
+ * on /en/, times in UTC ISO inside <time datetime> with the zone named, the site's 404 page for unknown ids,
+ * and operator Markdown never reaching the reader as a script.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../db/client.ts';
+import { createService } from '../../src/services/catalog.ts';
+import { SYSTEM_ACTOR, type Ctx } from '../../src/services/context.ts';
+import { addFaqEntry } from '../../src/services/recovery.ts';
+import { createIncident, postIncidentUpdate } from '../../src/services/incidents.ts';
+import { MIGRATIONS_DIR, ROOT } from '../support/paths.ts';
+import { type RunningServer, startServer, useServer } from '../support/server.ts';
+
+type Page = { status: number; html: string; contentType: string };
+
+async function get(base: string, path: string): Promise<Page> {
+  const response = await fetch(`${base}${path}`, { redirect: 'manual' });
+  return { status: response.status, html: await response.text(), contentType: response.headers.get('content-type') ?? '' };
+}
+
+const attr = (html: string, re: RegExp) => [...html.matchAll(re)].map((m) => m[1]!);
+const text = (html: string) =>
+  html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+const h1s = (html: string) => html.match(/<h1[\s>]/g) ?? [];
+
+/** Every <time> element: its datetime attribute and the text shown. */
+function times(html: string) {
+  return [...html.matchAll(/<time[^>]*datetime="([^"]+)"[^>]*>([\s\S]*?)<\/time>/g)].map((m) => ({
+    iso: m[1]!,
+    shown: text(m[2]!).trim(),
+  }));
+}
+
+const UTC_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function expectTimesInUtcWithZone(html: string) {
+  const found = times(html);
+  expect(found.length).toBeGreaterThan(0);
+  for (const t of found) {
+    expect(t.iso, `datetime of "${t.shown}"`).toMatch(UTC_ISO);
+    expect(Number.isNaN(Date.parse(t.iso))).toBe(false);
+  }
+  // Times of day name their zone (Rome is CET in winter, CEST in summer); dates alone need not.
+  const withClock = found.filter((t) => /\d{1,2}:\d{2}/.test(t.shown));
+  expect(withClock.length).toBeGreaterThan(0);
+  for (const t of withClock) expect(t.shown, t.iso).toMatch(/\b(CET|CEST)$/);
+}
+
+function expectFrame(page: Page, lang: 'it' | 'en') {
+  expect(page.contentType).toMatch(/text\/html/);
+  expect(page.html).toMatch(new RegExp(`<html lang="${lang}"`));
+  expect(h1s(page.html)).toHaveLength(1);
+  expect(page.html).toContain('href="#main"');
+  expect(page.html).toMatch(/<link rel="alternate" hreflang="it" href="[^"]+"/);
+  expect(page.html).toMatch(/<link rel="alternate" hreflang="en" href="[^"]+\/en\/?[^"]*"/);
+  // The zone is named in the footer.
+  expect(text(page.html)).toContain('Europe/Rome');
+  // No script at all: the pages work without JavaScript, and nothing inline can run.
+  expect(page.html).not.toMatch(/<script/i);
+  expect(page.html).not.toMatch(/<[^>]+\son[a-z]+\s*=/i);
+}
+
+/** The evergreen FAQ questions shipped for a locale, read from the content folder the build used. */
+function evergreenQuestions(locale: 'it' | 'en'): string[] {
+  const dir = join(ROOT, 'content/faq', locale);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => /^question:\s*(.+)$/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1]?.trim() ?? '')
+    .map((q) => q.replace(/^(['"])(.*)\1$/, '$2').replace(/\\"/g, '"'))
+    .filter(Boolean);
+}
+
+describe('public pages with the demo scenario', () => {
+  const server = useServer();
+  let incidentPath = '';
+
+  beforeAll(async () => {
+    const home = await get(server.url, '/');
+    incidentPath = attr(home.html, /href="(\/incidents\/[^"#]+)"/g)[0] ?? '';
+  });
+
+  it('/ tells the outage in Italian: banner, incident, plan, data gaps, backlog, services with 90 bars', async () => {
+    const page = await get(server.url, '/');
+    expect(page.status).toBe(200);
+    expectFrame(page, 'it');
+    const body = text(page.html);
+    for (const s of ['Stato generale', 'Incidenti in corso', 'Piano di ripristino', 'Prossimo aggiornamento entro', 'Servizi']) {
+      expect(body).toContain(s);
+    }
+    for (const name of ['Portale web', 'Invio fatture', 'Ricezione fatture e ordini', 'Abbinamento ricevute', 'Assistenza (ticket)', 'Linea telefonica partner']) {
+      expect(body).toContain(name);
+    }
+    expect(body).toMatch(/\d+ di \d+ completate/);
+    expect(body).toContain('Dati ripristinati fino al');
+    expect(body).toContain('Canale temporaneo, attivo fino al');
+    expect(page.html).toMatch(/<progress[^>]+max="\d+"[^>]+value="\d+"/);
+    // Each service: 90 focusable day bars with an accessible name and a described tooltip.
+    const bars = page.html.match(/<button type="button" class="bar lvl-[a-z]+/g) ?? [];
+    const services = page.html.match(/class="service svc-/g) ?? [];
+    expect(services.length).toBeGreaterThanOrEqual(6);
+    expect(bars.length).toBe(services.length * 90);
+    expect(page.html).toMatch(/aria-describedby="b-web-d89"/);
+    expect(page.html).toMatch(/role="tooltip" id="b-web-d89"/);
+    // The language switch points at the same page in English.
+    expect(page.html).toMatch(/<a href="\/en\/"[^>]*hreflang="en"/);
+    expect(incidentPath).toMatch(/^\/incidents\/[A-Za-z0-9_-]+$/);
+    expectTimesInUtcWithZone(page.html);
+  });
+
+  it('/en/ is the same page in English', async () => {
+    const page = await get(server.url, '/en/');
+    expect(page.status).toBe(200);
+    expectFrame(page, 'en');
+    const body = text(page.html);
+    for (const s of ['Overall status', 'Ongoing incidents', 'Recovery plan', 'Next update by', 'Web portal', 'Invoice sending', 'Receipt matching']) {
+      expect(body).toContain(s);
+    }
+    expect(body).toMatch(/\d+ of \d+ completed/);
+    expect(body).toContain('Data restored up to');
+    expect(page.html).toMatch(/<a href="\/"[^>]*hreflang="it"/);
+    expect(page.html).toContain(`href="/en${incidentPath}"`);
+    expectTimesInUtcWithZone(page.html);
+  });
+
+  it('the incident page has the timeline, the plan, the data gaps and the FAQ with anchors', async () => {
+    const page = await get(server.url, incidentPath);
+    expect(page.status).toBe(200);
+    expectFrame(page, 'it');
+    const body = text(page.html);
+    for (const s of ['Aggiornamenti', 'Piano di ripristino', 'Servizi coinvolti', 'Iniziato', 'Domande frequenti']) {
+      expect(body).toContain(s);
+    }
+    // Newest first.
+    const stamps = attr(page.html.slice(page.html.indexOf('class="timeline"')), /<li class="update[^"]*"[\s\S]*?datetime="([^"]+)"/g);
+    expect(stamps.length).toBeGreaterThan(1);
+    expect([...stamps].sort().reverse()).toEqual(stamps);
+    // Every FAQ entry has its own anchor and a visible "#" link to it.
+    const slugs = attr(page.html, /<article class="card faq-item" id="([^"]+)"/g);
+    expect(slugs.length).toBeGreaterThan(0);
+    for (const slug of slugs) expect(page.html).toContain(`href="#${slug}"`);
+    expect(page.html).toContain(`<a href="/en${incidentPath}" hreflang="en"`);
+    expectTimesInUtcWithZone(page.html);
+
+    const en = await get(server.url, `/en${incidentPath}`);
+    expect(en.status).toBe(200);
+    expectFrame(en, 'en');
+    expect(text(en.html)).toContain('Updates');
+    expect(text(en.html)).toContain('Recovery plan');
+  });
+
+  it('a service page shows status, uptime, bars, incidents and backlog history', async () => {
+    const page = await get(server.url, '/services/receiving');
+    expect(page.status).toBe(200);
+    expectFrame(page, 'it');
+    const body = text(page.html);
+    expect(body).toContain('Ricezione fatture e ordini');
+    expect(body).toContain('Disponibilità 30 giorni');
+    expect(body).toContain('Disponibilità 90 giorni');
+    expect(body).toMatch(/\d+,\d+\s?%|100\s?%/);
+    expect(page.html.match(/<button type="button" class="bar /g) ?? []).toHaveLength(90);
+    expect(page.html).toContain(incidentPath);
+    expect(page.html).toMatch(/<table class="data-table">/);
+    expectTimesInUtcWithZone(page.html);
+
+    const en = await get(server.url, '/en/services/receiving');
+    expect(en.status).toBe(200);
+    expect(text(en.html)).toContain('Invoice and order receiving');
+  });
+
+  it('/history groups past incidents by month with Italian month names, and bad page numbers do not break it', async () => {
+    const page = await get(server.url, '/history');
+    expect(page.status).toBe(200);
+    expectFrame(page, 'it');
+    expect(page.html).toMatch(/<h2 id="m-\d{4}-\d{2}">(Gennaio|Febbraio|Marzo|Aprile|Maggio|Giugno|Luglio|Agosto|Settembre|Ottobre|Novembre|Dicembre) \d{4}<\/h2>/);
+    expect(page.html).toContain(incidentPath);
+    expectTimesInUtcWithZone(page.html);
+
+    const en = await get(server.url, '/en/history');
+    expect(en.status).toBe(200);
+    expect(en.html).toMatch(/<h2 id="m-\d{4}-\d{2}">(January|February|March|April|May|June|July|August|September|October|November|December) \d{4}<\/h2>/);
+
+    for (const q of ['abc', '-1', '0', '99999999999999', '1e3', '%00']) {
+      expect((await get(server.url, `/history?page=${q}`)).status, q).toBe(200);
+    }
+  });
+
+  it('/faq and /en/faq carry the evergreen questions and the open incident questions', async () => {
+    for (const locale of ['it', 'en'] as const) {
+      const page = await get(server.url, locale === 'it' ? '/faq' : '/en/faq');
+      expect(page.status).toBe(200);
+      expectFrame(page, locale);
+      const body = text(page.html);
+      const questions = evergreenQuestions(locale);
+      expect(questions.length).toBeGreaterThan(0);
+      for (const q of questions) expect(body).toContain(q);
+      // Open incidents' questions link to their anchors on the incident page.
+      const prefix = locale === 'it' ? '' : '/en';
+      expect(page.html).toMatch(new RegExp(`href="${prefix}${incidentPath}#[a-z0-9-]+"`));
+      expect(page.html).toMatch(/<details class="faq"/);
+    }
+    expect(text((await get(server.url, '/faq')).html)).toContain('Domande frequenti');
+    expect(text((await get(server.url, '/en/faq')).html)).toContain('Frequently asked questions');
+  });
+
+  it('unknown incidents, services and paths get the site 404 page in the language of the URL', async () => {
+    for (const [path, lang, title] of [
+      ['/incidents/nope', 'it', 'Pagina non trovata'],
+      ['/services/nope', 'it', 'Pagina non trovata'],
+      ['/en/incidents/nope', 'en', 'Page not found'],
+      ['/en/services/nope', 'en', 'Page not found'],
+      ['/no-such-page', 'it', 'Pagina non trovata'],
+    ] as const) {
+      const page = await get(server.url, path);
+      expect(page.status, path).toBe(404);
+      expect(page.html, path).toMatch(new RegExp(`<html lang="${lang}"`));
+      expect(text(page.html), path).toContain(title);
+      expect(page.html, path).toContain('name="robots" content="noindex"');
+    }
+  });
+});
+
+describe('operator Markdown on the incident page', () => {
+  let server: RunningServer | undefined;
+  let dataDir = '';
+  let incidentId = '';
+
+  beforeAll(async () => {
+    // Written with the service functions into a data folder of our own, then served by the built server.
+    dataDir = mkdtempSync(join(tmpdir(), 'vedetta-pages-'));
+    const database = await openDatabase({ dataDir });
+    try {
+      await database.migrate(MIGRATIONS_DIR);
+      const start = new Date(Date.now() - 3 * 3600_000);
+      const ctx: Ctx = { db: database.db, now: () => new Date(), actor: SYSTEM_ACTOR, timeZone: 'Europe/Rome', siteUrl: 'http://localhost' };
+      await createService(ctx, { key: 'web', name: { it: 'Portale web', en: 'Web portal' }, since: new Date(start.getTime() - 86_400_000) });
+      const { incident } = await createIncident(ctx, {
+        title: { it: 'Titolo <script>alert("title")</script> *enfasi*' },
+        impact: 'major',
+        startedAt: start,
+        // Already passed: the page must say the promise is overdue.
+        nextUpdateBy: new Date(Date.now() - 600_000),
+        body: { it: 'Primo aggiornamento.', en: 'First update.' },
+        services: [{ service: 'web', status: 'partial_outage' }],
+        notify: false,
+      });
+      incidentId = incident.id;
+      await postIncidentUpdate(ctx, {
+        incidentId,
+        status: 'identified',
+        displayAt: new Date(Date.now() - 3600_000),
+        body: {
+          it: [
+            'Testo **in grassetto**.',
+            '<script>alert("xss")</script>',
+            '<img src="x" onerror="alert(2)">',
+            '[link](javascript:alert(3))',
+            '<a href="https://example.com" onclick="alert(4)">esempio</a>',
+            '<iframe src="https://example.com"></iframe>',
+          ].join('\n\n'),
+        },
+        notify: false,
+      });
+      await addFaqEntry(ctx, {
+        incidentId,
+        question: { it: 'Domanda con <script>alert(5)</script>?' },
+        answer: { it: 'Risposta <style>body{display:none}</style> **ok**.' },
+      });
+      // Enough past incidents for a second history page.
+      for (let i = 0; i < 21; i++) {
+        const at = new Date(start.getTime() - (i + 1) * 86_400_000);
+        const past = await createIncident(ctx, {
+          title: { it: `Incidente passato ${i + 1}`, en: `Past incident ${i + 1}` },
+          impact: 'minor',
+          startedAt: at,
+          body: { it: 'Rallentamenti.' },
+          notify: false,
+        });
+        await postIncidentUpdate(ctx, {
+          incidentId: past.incident.id,
+          status: 'resolved',
+          displayAt: new Date(at.getTime() + 1800_000),
+          body: { it: 'Risolto.' },
+          notify: false,
+        });
+      }
+    } finally {
+      await database.close();
+    }
+    // DATABASE_URL '' keeps the server on this PGlite folder even when TEST_DATABASE_URL is set.
+    server = await startServer({ DATA_DIR: dataDir, VEDETTA_DEMO: 'off', DATABASE_URL: '' });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('renders Markdown but never a script, an event handler or a javascript: link', async () => {
+    for (const prefix of ['', '/en']) {
+      const page = await get(server!.url, `${prefix}/incidents/${incidentId}`);
+      expect(page.status).toBe(200);
+      expect(page.html).toContain('<strong>in grassetto</strong>');
+      expect(page.html).not.toMatch(/<script/i);
+      expect(page.html).not.toMatch(/<iframe/i);
+      expect(page.html).not.toMatch(/<style>body/i);
+      expect(page.html).not.toMatch(/\son(error|click|load)\s*=/i);
+      expect(page.html).not.toMatch(/href="\s*javascript:/i);
+      expect(page.html).not.toContain('alert("xss")');
+      // The English page falls back to the Italian text and says so with lang="it".
+      if (prefix) expect(page.html).toMatch(/<div class="prose" lang="it">/);
+    }
+  });
+
+  it('paginates the history, and the language switch keeps the page', async () => {
+    const first = await get(server!.url, '/history');
+    expect(first.html).toMatch(/<a href="\/history\?page=2" rel="next"/);
+    expect(first.html).not.toContain('rel="prev"');
+    const second = await get(server!.url, '/history?page=2');
+    expect(second.status).toBe(200);
+    expect(second.html).toMatch(/<a href="\/history" rel="prev"/);
+    expect(text(second.html)).toContain('Pagina 2 di 2');
+    expect(second.html).toMatch(/<a href="\/en\/history\?page=2" hreflang="en"/);
+    // Past the end: the last page, not an error.
+    expect(text((await get(server!.url, '/history?page=9')).html)).toContain('Pagina 2 di 2');
+    const en = await get(server!.url, '/en/history?page=2');
+    expect(text(en.html)).toContain('Page 2 of 2');
+    expect(en.html).toMatch(/<a href="\/en\/history" rel="prev"/);
+  });
+
+  it('flags an overdue next-update promise in words, not only in colour', async () => {
+    const page = await get(server!.url, `/incidents/${incidentId}`);
+    expect(page.html).toMatch(/class="next-update overdue"/);
+    expect(text(page.html)).toMatch(/Prossimo aggiornamento entro .* in ritardo/);
+    const en = await get(server!.url, `/en/incidents/${incidentId}`);
+    expect(text(en.html)).toMatch(/Next update by .* overdue/);
+  });
+});
