@@ -20,6 +20,9 @@ export type Database = {
   close(): Promise<void>;
 };
 
+/** Lock files this process holds: a second opener in the same process is refused too. */
+const heldHere = new Set<string>();
+
 /** Any fixed number: it only has to be the same for every instance of Vedetta on one database. */
 const MIGRATION_LOCK_KEY = 7_305_017_001;
 
@@ -84,15 +87,22 @@ async function openPglite(dir: string | undefined): Promise<Database> {
  */
 export function lockDataDir(dir: string): () => void {
   const lockPath = join(dir, '..', 'vedetta.lock');
+  if (heldHere.has(lockPath)) throw new DataDirLockedError(dir, process.pid);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, 'wx');
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(lockPath, { force: true });
+      heldHere.add(lockPath);
+      return () => {
+        heldHere.delete(lockPath);
+        rmSync(lockPath, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSync(lockPath, 'utf8').trim());
+      // Our own pid in a lock we do not hold is a leftover of an earlier process that had the same pid
+      // (containers reuse pid 1), so only another live process counts as a holder.
       if (owner && owner !== process.pid && isAlive(owner)) {
         throw new DataDirLockedError(dir, owner);
       }
@@ -105,7 +115,7 @@ export function lockDataDir(dir: string): () => void {
 export class DataDirLockedError extends Error {
   constructor(dir: string, pid: number) {
     super(
-      `The embedded database in ${dir} is already open in another process (pid ${pid}). ` +
+      `The embedded database in ${dir} is already open ${pid === process.pid ? 'in this process' : `in another process (pid ${pid})`}. ` +
         'Stop that process first, or set DATA_DIR to another folder, or DATABASE_URL to use PostgreSQL.',
     );
     this.name = 'DataDirLockedError';
