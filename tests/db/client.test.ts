@@ -198,7 +198,10 @@ describe('PGlite data folder lock', { timeout: 60_000 }, () => {
       },
       (e: Error) => e,
     );
-    expect(error, 'openDatabase opened a folder this process already holds').toBeInstanceOf(DataDirLockedError);
+    expect(
+      error,
+      'openDatabase opened a folder this process already holds (a lock file naming our own pid must not be taken over while we hold it)',
+    ).toBeInstanceOf(DataDirLockedError);
     expect(error!.message).toContain(dataDir);
 
     expect(await probeCount(first.db)).toBe(1);
