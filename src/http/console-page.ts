@@ -158,6 +158,16 @@ function keptTexts(data: FormData): [string, string][] {
     .slice(0, 40);
 }
 
+/** The object, or null when the service says it does not exist: the page then answers with its own 404. */
+export async function unlessNotFound<T>(load: Promise<T>): Promise<T | null> {
+  try {
+    return await load;
+  } catch (error) {
+    if (error instanceof ServiceError && error.code === 'not_found') return null;
+    throw error;
+  }
+}
+
 /**
  * A small complete page for refusals that happen before any layout renders (CSRF, expired session, missing
  * permission). `kept` lists texts the refused form carried: they are shown for copying, never lost.

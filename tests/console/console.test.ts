@@ -208,6 +208,21 @@ describe('roles', () => {
     expect((await admin.get('/admin/operators')).status).toBe(200);
   });
 
+  it('answers 404 with the console page for an incident, maintenance or service that does not exist', async () => {
+    for (const path of [
+      '/admin/incidents/nope',
+      '/admin/incidents/nope/plan',
+      '/admin/incidents/nope/notices',
+      '/admin/incidents/nope/faq',
+      '/admin/maintenance/nope',
+      '/admin/services/nope',
+    ]) {
+      const r = await admin.get(path);
+      expect(r.status, path).toBe(404);
+      expect(r.html, path).toContain('<h1');
+    }
+  });
+
   it('shows a new API token secret once, then only its prefix', async () => {
     const csrf = await admin.csrf('/admin/tokens');
     const r = await admin.post('/admin/tokens', { _csrf: csrf, _action: 'create', name: 'monitoraggio', scopes: ['write'] });
