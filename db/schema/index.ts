@@ -5,3 +5,6 @@ export * from './maintenance.ts';
 export * from './audit.ts';
 export * from './access.ts';
 export * from './events.ts';
+export * from './subscribers.ts';
+export * from './outbox.ts';
+export * from './webhooks.ts';

@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import { events } from '../../db/schema/index.ts';
+import { events, outbox } from '../../db/schema/index.ts';
 import { newId } from '../../db/ids.ts';
 import type { EventType, LocalizedText } from '../domain/vocab.ts';
 import type { Ctx } from './context.ts';
@@ -37,6 +37,8 @@ export async function emitEvent(tx: Ctx, event: NewEvent): Promise<EventRow> {
       occurredAt: event.occurredAt,
     })
     .returning();
+  // The outbox row makes e-mail and webhook delivery part of the same commit as the change (see db/schema/outbox.ts).
+  await tx.db.insert(outbox).values({ kind: 'event.dispatch', subjectId: row!.id, runAt: event.occurredAt });
   return row!;
 }
 
