@@ -287,12 +287,20 @@ export async function revokeApiToken(ctx: Ctx, input: string | { tokenId: string
   });
 }
 
-/** The actor behind a bearer token, or null for any unknown, revoked or expired token (no detail given). */
+/**
+ * The actor behind a bearer token, or null for any unknown, revoked or expired token (no detail given). A token
+ * an operator made stops working while that operator is disabled: someone who left keeps no automation behind.
+ */
 export async function actorForApiToken(ctx: Ctx, secret: string | undefined): Promise<Actor | null> {
   if (!secret || !secret.startsWith(TOKEN_PREFIX)) return null;
   const now = ctx.now();
-  const [row] = await ctx.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, sha256(secret)));
-  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
+  const [found] = await ctx.db
+    .select({ token: apiTokens, creatorDisabledAt: operators.disabledAt })
+    .from(apiTokens)
+    .leftJoin(operators, eq(operators.id, apiTokens.createdBy))
+    .where(eq(apiTokens.tokenHash, sha256(secret)));
+  const row = found?.token;
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now) || found.creatorDisabledAt) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
     await ctx.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
   }

@@ -225,6 +225,19 @@ describe('API tokens', { timeout: 120_000 }, () => {
     expect((await listApiTokens(sys)).find((t) => t.id === expiring.token.id)!.state).toBe('expired');
   });
 
+  test("stop working while the operator who made them is disabled, and work again once re-enabled", async ({ db }) => {
+    const sys = ctxFor(db, { actor: SYSTEM_ACTOR, now: T });
+    const maker = await operator(sys, 'admin');
+    const other = await operator(sys, 'admin');
+    const made = await createApiToken(as(sys, { kind: 'operator', id: maker.id, role: 'admin' }), { name: 'deploy', scopes: ['write'] });
+    const otherAdmin = as(sys, { kind: 'operator', id: other.id, role: 'admin' });
+    expect(await actorForApiToken(sys, made.secret)).not.toBeNull();
+    await updateOperator(otherAdmin, { operatorId: maker.id, disabled: true });
+    expect(await actorForApiToken(sys, made.secret)).toBeNull();
+    await updateOperator(otherAdmin, { operatorId: maker.id, disabled: false });
+    expect(await actorForApiToken(sys, made.secret)).toEqual({ kind: 'token', id: made.token.id, scopes: ['write'] });
+  });
+
   test('cannot be created already expired', async ({ db }) => {
     const sys = ctxFor(db, { actor: SYSTEM_ACTOR, now: T });
     const error = await expectServiceError(createApiToken(sys, { name: 'x', scopes: ['read'], expiresAt: '2020-01-01' }), 'validation_failed');
