@@ -1,10 +1,28 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
 import node from '@astrojs/node';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The node adapter, with src/server/entry.ts as the built server entry instead of the adapter's standalone
+ * server: that entry answers cached public pages itself and hands the rest to the adapter's handler. Building it
+ * INTO the bundle (not a separate script importing the bundle) keeps one module graph: one database client, one
+ * cache. Everything else (static files, options, the virtual config module) stays the adapter's.
+ */
+function nodeWithFastPath(options) {
+  const integration = node(options);
+  const configDone = integration.hooks['astro:config:done'];
+  integration.hooks['astro:config:done'] = (params) =>
+    configDone({
+      ...params,
+      setAdapter: (adapter) => params.setAdapter({ ...adapter, serverEntrypoint: fileURLToPath(new URL('./src/server/entry.ts', import.meta.url)) }),
+    });
+  return integration;
+}
 
 export default defineConfig({
   output: 'server',
-  adapter: node({ mode: 'standalone', bodySizeLimit: 1024 * 1024 }),
+  adapter: nodeWithFastPath({ mode: 'standalone', bodySizeLimit: 1024 * 1024 }),
   server: { port: 4321, host: '127.0.0.1' },
   // Operator sessions live in our own table (issue 3); the adapter's disk sessions would not be shared across instances.
   session: false,

@@ -17,6 +17,11 @@ export type Database = {
   db: Db;
   kind: 'pglite' | 'postgres';
   migrate(migrationsDir: string): Promise<void>;
+  /**
+   * LISTEN on a channel: postgres.js on its own connection (re-listens after a reconnect), PGlite in-process.
+   * Resolves once listening, with the function that stops it.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 
@@ -49,6 +54,10 @@ function openPostgres(url: string): Database {
         await lockConn.end({ timeout: 5 });
       }
     },
+    async listen(channel, onPayload) {
+      const { unlisten } = await client.listen(channel, onPayload);
+      return unlisten;
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -73,6 +82,9 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     kind: 'pglite',
     async migrate(migrationsFolder) {
       await migratePglite(drizzlePglite(client), { migrationsFolder });
+    },
+    async listen(channel, onPayload) {
+      return client.listen(channel, onPayload);
     },
     async close() {
       await client.close();

@@ -23,6 +23,34 @@ const EnvSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(200).optional(),
   /** How often maintenance windows and heartbeats are checked; 0 turns the scheduler off in this instance. */
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  /**
+   * on: webhook targets on private, loopback or link-local addresses, and plain http, are accepted. For local
+   * tests and closed labs only: on a public installation it would let anyone make the server call its own network.
+   */
+  WEBHOOKS_ALLOW_PRIVATE: z.enum(['on', 'off']).default('off'),
+  /** Resend API key; when absent, e-mails are written as .eml files under DATA_DIR/mail (embedded transport). */
+  RESEND_API_KEY: z.string().min(1).optional(),
+  /** Another Resend-compatible base URL (a local stand-in in tests and benchmarks). */
+  RESEND_BASE_URL: z.string().url().optional(),
+  /**
+   * Signing secret of the Resend webhook (`whsec_…`, from Resend's dashboard). When absent, POST /webhooks/resend
+   * answers 404: bounces and complaints are then not received, and nothing unsigned is ever accepted.
+   */
+  RESEND_WEBHOOK_SECRET: z.string().regex(/^(whsec_)?[A-Za-z0-9+/=]{16,}$/, 'must be the whsec_… secret from Resend').optional(),
+  /** The From of every e-mail; its domain must be verified with the provider. */
+  MAIL_FROM: z.string().min(3).default('Vedetta <status@localhost>'),
+  /** Provider requests per second shared by every worker on the database (Resend's default team limit is 2). */
+  EMAIL_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
+  /** off: this instance runs no delivery worker (run `npm run worker` processes instead). */
+  WORKER: z.enum(['on', 'off']).default('on'),
+  /** Minutes before a notified maintenance window starts that its reminder e-mail goes out. */
+  REMINDER_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  /** Bearer token that unlocks GET /metrics (Prometheus); when absent the endpoint does not exist (404). */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').max(200).optional(),
+  /** Lowest level of the JSON log lines written to stdout/stderr. */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** On SIGTERM, how long requests in flight may take to finish before their sockets are cut. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
 export type Config = {
@@ -39,6 +67,23 @@ export type Config = {
   adminPassword?: string;
   /** 0 = no scheduler in this instance (default 5000). */
   schedulerIntervalMs?: number;
+  /** WEBHOOKS_ALLOW_PRIVATE=on (see src/webhooks/policy.ts); absent = off. */
+  webhooksAllowPrivate?: boolean;
+  /** E-mail delivery (see src/delivery); optional here so hand-made test configs keep working. */
+  resendApiKey?: string;
+  resendBaseUrl?: string;
+  mailFrom?: string;
+  /** RESEND_WEBHOOK_SECRET: verifies POST /webhooks/resend; absent = the endpoint does not exist. */
+  resendWebhookSecret?: string;
+  emailRateLimit?: number;
+  /** false = no delivery worker in this instance (WORKER=off). */
+  worker?: boolean;
+  reminderMinutes?: number;
+  /** GET /metrics is served only when set (METRICS_TOKEN). */
+  metricsToken?: string;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** SHUTDOWN_GRACE_MS: the drain deadline on SIGTERM. */
+  shutdownGraceMs?: number;
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -59,5 +104,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminEmail: e.ADMIN_EMAIL,
     adminPassword: e.ADMIN_PASSWORD,
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    webhooksAllowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === 'on',
+    resendApiKey: e.RESEND_API_KEY,
+    resendBaseUrl: e.RESEND_BASE_URL,
+    mailFrom: e.MAIL_FROM,
+    resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,
+    emailRateLimit: e.EMAIL_RATE_LIMIT,
+    worker: e.WORKER === 'on',
+    reminderMinutes: e.REMINDER_MINUTES,
+    metricsToken: e.METRICS_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -4,6 +4,8 @@ declare namespace App {
   interface Locals {
     /** The request's service context, set by src/fetch.ts before Astro renders. */
     ctx: import('./services/context.ts').Ctx;
+    /** DATA_DIR/mail: where the embedded transport writes `.eml` files (the console's mail list reads them). */
+    mailDir: string;
     /**
      * The signed-in operator on console requests (/admin/…), resolved from the session cookie by
      * src/http/console-session.ts; null when the cookie is absent, expired or the operator is disabled.

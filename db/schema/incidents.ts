@@ -26,7 +26,12 @@ export const incidents = pgTable(
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('incidents_started_idx').on(t.startedAt), index('incidents_status_idx').on(t.status)],
+  (t) => [
+    index('incidents_started_idx').on(t.startedAt),
+    index('incidents_status_idx').on(t.status),
+    // Incidents still open or resolved since X (each uptime bar lists the incidents of its day).
+    index('incidents_resolved_idx').on(t.resolvedAt),
+  ],
 );
 
 export const incidentServices = pgTable(

@@ -8,3 +8,4 @@ export * from './events.ts';
 export * from './subscribers.ts';
 export * from './outbox.ts';
 export * from './webhooks.ts';
+export * from './content.ts';

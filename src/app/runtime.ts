@@ -5,6 +5,9 @@ import { ensureFirstAdmin } from '../services/auth.ts';
 import { countServices } from '../services/catalog.ts';
 import { loadDemoScenario } from '../demo/scenario.ts';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, type Scheduler, startScheduler } from './scheduler.ts';
+import { type Delivery, installDelivery } from '../delivery/setup.ts';
+// WEBHOOKS_ALLOW_PRIVATE, given to the webhook module before any request or delivery job runs.
+import { configureWebhooks } from '../webhooks/index.ts';
 
 export type Runtime = {
   config: Config;
@@ -13,6 +16,8 @@ export type Runtime = {
   ctx(actor?: Actor): Ctx;
   /** The background jobs of this instance, or null when started without them. */
   scheduler: Scheduler | null;
+  /** The e-mail/webhook delivery worker of this instance, or null (WORKER=off, or `delivery: false`). */
+  delivery: Delivery | null;
   close(): Promise<void>;
 };
 
@@ -26,6 +31,8 @@ export type RuntimeOptions = {
   scheduler?: false | { intervalMs?: number };
   /** false: do not create the first administrator of an empty installation (default true). */
   firstAdmin?: boolean;
+  /** false: no delivery worker (tests drive their own); default: on unless WORKER=off. */
+  delivery?: false;
   /** Where first-run instructions go (default console.log). */
   print?: (line: string) => void;
 };
@@ -38,6 +45,7 @@ export async function startRuntime(config: Config, clockOrOptions: (() => Date) 
   const opts: RuntimeOptions = typeof clockOrOptions === 'function' ? { clock: clockOrOptions } : clockOrOptions;
   const clock = opts.clock ?? (() => new Date());
   const print = opts.print ?? ((line: string) => console.log(line));
+  configureWebhooks(config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await database.migrate(config.migrationsDir);
@@ -56,14 +64,17 @@ export async function startRuntime(config: Config, clockOrOptions: (() => Date) 
 
     const intervalMs = opts.scheduler === false ? 0 : (opts.scheduler?.intervalMs ?? config.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS);
     const scheduler = intervalMs > 0 ? startScheduler({ ctx }, { intervalMs }) : null;
+    const delivery = opts.delivery !== false && config.worker !== false ? installDelivery({ ctx }, config) : null;
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         // Let a running tick finish before the database goes away.
         await scheduler?.stop();
+        // Running sends finish and claimed rows are handed back, so another instance takes them at once.
+        await delivery?.stop();
         await database.close();
       })());
-    return { config, database, ctx, scheduler, close };
+    return { config, database, ctx, scheduler, delivery, close };
   } catch (error) {
     await database.close();
     throw error;

@@ -76,18 +76,25 @@ export function flattenIntervals(intervals: readonly StatusInterval[], now: Date
   return out;
 }
 
-function emptySeconds(): Record<ServiceStatus, number> {
+export function emptySeconds(): Record<ServiceStatus, number> {
   return Object.fromEntries(SERVICE_STATUSES.map((s) => [s, 0])) as Record<ServiceStatus, number>;
 }
 
 /** Seconds spent in each status within [from, to). */
-function secondsByStatus(segments: readonly StatusSegment[], from: number, to: number): Record<ServiceStatus, number> {
+export function secondsByStatus(segments: readonly StatusSegment[], from: number, to: number): Record<ServiceStatus, number> {
   const seconds = emptySeconds();
   for (const seg of segments) {
     const overlap = Math.min(seg.end.getTime(), to) - Math.max(seg.start.getTime(), from);
     if (overlap > 0) seconds[seg.status] += overlap / 1000;
   }
   return seconds;
+}
+
+/** Adds up per-day figures, for the "last 30 / 90 days" uptime of pre-aggregated days. */
+export function sumSeconds(list: readonly Record<ServiceStatus, number>[]): Record<ServiceStatus, number> {
+  const total = emptySeconds();
+  for (const seconds of list) for (const s of SERVICE_STATUSES) total[s] += seconds[s] ?? 0;
+  return total;
 }
 
 function observedSeconds(seconds: Record<ServiceStatus, number>): number {
@@ -129,35 +136,67 @@ export function dayLevel(seconds: Record<ServiceStatus, number>): DayLevel {
 
 export type DailyBarsOptions = { days: number; now: Date; timeZone: string };
 
+/** A bar's span: a local calendar day, or today up to `now`. */
+export type DayWindow = { date: string; start: Date; end: Date };
+
 /**
- * One bar per local calendar day, oldest first, the last being today up to `now`. Days run from
- * local midnight to local midnight, so the DST days are 23 and 25 hours long.
+ * The spans of the last `days` local calendar days, oldest first, the last being today up to `now`. Days run
+ * from local midnight to local midnight, so the DST days are 23 and 25 hours long.
  */
-export function dailyUptimeBars(intervals: readonly StatusInterval[], options: DailyBarsOptions): DayBar[] {
-  const { days, now, timeZone } = options;
+export function dayWindows({ days, now, timeZone }: DailyBarsOptions): DayWindow[] {
   if (!Number.isInteger(days) || days < 1) throw new RangeError(`days must be a positive integer, got ${days}`);
-  const segments = flattenIntervals(intervals, now);
   const today = zonedParts(now, timeZone);
   // From the calendar fields, not by stepping a Date: the midnight of each day is computed on its own.
-  const midnight = (offset: number) => zonedTimeToUtc(timeZone, today.year, today.month, today.day + offset);
-
-  const bars: DayBar[] = [];
+  const midnight = (offset: number) => localMidnight(timeZone, today.year, today.month, today.day + offset);
+  const windows: DayWindow[] = [];
   for (let k = days - 1; k >= 0; k--) {
     const start = midnight(-k);
-    const end = k === 0 ? now : midnight(-k + 1);
-    const seconds = secondsByStatus(segments, start.getTime(), end.getTime());
-    const observed = observedSeconds(seconds);
-    bars.push({
-      date: zonedDateKey(start, timeZone),
-      start,
-      end,
-      seconds,
-      noDataSeconds: Math.max(0, (end.getTime() - start.getTime()) / 1000 - observed),
-      uptime: uptimeRatio(seconds),
-      level: dayLevel(seconds),
-    });
+    windows.push({ date: start.date, start: new Date(start.ms), end: k === 0 ? now : new Date(midnight(-k + 1).ms) });
   }
-  return bars;
+  return windows;
+}
+
+/**
+ * A zone's midnight of a calendar day never changes, and finding it takes several Intl calls: every page with
+ * bars asks for the same ~90, so they are remembered (a few thousand entries at most: the map is emptied past that).
+ */
+const midnights = new Map<string, { date: string; ms: number }>();
+
+function localMidnight(timeZone: string, year: number, month: number, day: number): { date: string; ms: number } {
+  // Normalise overflowing days (day 0, day -40) into a real calendar date first: it is the cache key.
+  const calendar = new Date(0);
+  calendar.setUTCFullYear(year, month - 1, day);
+  const y = calendar.getUTCFullYear();
+  const m = calendar.getUTCMonth() + 1;
+  const d = calendar.getUTCDate();
+  const key = `${timeZone}|${y}-${m}-${d}`;
+  let found = midnights.get(key);
+  if (!found) {
+    const start = zonedTimeToUtc(timeZone, y, m, d);
+    found = { date: zonedDateKey(start, timeZone), ms: start.getTime() };
+    if (midnights.size >= 5_000) midnights.clear();
+    midnights.set(key, found);
+  }
+  return found;
+}
+
+/** A day's bar from the seconds spent in each status during it (measured live or pre-aggregated). */
+export function barFromSeconds(window: DayWindow, seconds: Record<ServiceStatus, number>): DayBar {
+  const observed = observedSeconds(seconds);
+  return {
+    ...window,
+    seconds,
+    noDataSeconds: Math.max(0, (window.end.getTime() - window.start.getTime()) / 1000 - observed),
+    uptime: uptimeRatio(seconds),
+    level: dayLevel(seconds),
+  };
+}
+
+/** One bar per local calendar day (see `dayWindows`), measured directly from the status history. */
+export function dailyUptimeBars(intervals: readonly StatusInterval[], options: DailyBarsOptions): DayBar[] {
+  const windows = dayWindows(options);
+  const segments = flattenIntervals(intervals, options.now);
+  return windows.map((w) => barFromSeconds(w, secondsByStatus(segments, w.start.getTime(), w.end.getTime())));
 }
 
 /**

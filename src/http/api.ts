@@ -13,7 +13,10 @@ export type { ApiDeps };
  */
 export function createApi(deps: { ctx(actor?: Actor): Ctx; databaseKind: ApiDeps['databaseKind'] }) {
   const api = new OpenAPIHono();
-  api.use('*', requestId());
+  // The observability middleware (src/fetch.ts) already chose the request's id and logs it: keep that one, so
+  // the error body, the X-Request-Id header and the log line agree. Tests that mount the API alone get their own.
+  const ownId = requestId();
+  api.use('*', (c, next) => (c.get('requestId') ? next() : ownId(c, next)));
   api.get('/health', (c) => c.json({ ok: true, database: deps.databaseKind }));
   api.route('/v1', createV1(deps));
   api.all('*', (c) => c.json(errorBody(c, 'not_found', `No API route ${c.req.method} ${c.req.path}.`), 404));

@@ -8,10 +8,11 @@
  *   another status by hand, expiry does not fight them until a new heartbeat has arrived and stopped again.
  * - Expiry leaves alone a service already in major_outage (from an incident or by hand) and one under maintenance.
  * - A heartbeat only undoes what a heartbeat did: a major_outage set by an incident or by hand stays.
- * - Plain heartbeats are not audited (they come every few seconds); the status changes they cause are.
+ * - Plain heartbeats are not audited (they come every few seconds); the status changes they cause are. Each is
+ *   counted in its minute (`heartbeat_minutes`): a bounded record of when the monitor was alive.
  */
-import { and, desc, eq, gt, isNotNull, isNull } from 'drizzle-orm';
-import { services, statusIntervals } from '../../db/schema/index.ts';
+import { and, desc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
+import { heartbeatMinutes, services, statusIntervals } from '../../db/schema/index.ts';
 import type { ServiceStatus } from '../domain/vocab.ts';
 import { type ServiceRow, applyStatus } from './catalog.ts';
 import { type Ctx, inTransaction } from './context.ts';
@@ -37,6 +38,13 @@ export async function recordHeartbeat(ctx: Ctx, input: In<typeof HeartbeatInput>
     if (!current) throw notFound('service', data.service);
     const lastHeartbeatAt = current.lastHeartbeatAt && current.lastHeartbeatAt > now ? current.lastHeartbeatAt : now;
     const [service] = await tx.db.update(services).set({ lastHeartbeatAt }).where(eq(services.id, current.id)).returning();
+    await tx.db
+      .insert(heartbeatMinutes)
+      .values({ serviceId: current.id, minute: startOfMinute(now) })
+      .onConflictDoUpdate({
+        target: [heartbeatMinutes.serviceId, heartbeatMinutes.minute],
+        set: { count: sql`${heartbeatMinutes.count} + 1` },
+      });
 
     const open = await openInterval(tx, current.id);
     if (!open || open.source !== 'heartbeat' || open.status !== 'major_outage') return { service: service!, restored: null };
@@ -101,6 +109,10 @@ export async function expireHeartbeats(ctx: Ctx): Promise<{ expired: string[] }>
     if (key) expired.push(key);
   }
   return { expired };
+}
+
+function startOfMinute(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000);
 }
 
 async function openInterval(tx: Ctx, serviceId: string) {

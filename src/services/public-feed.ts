@@ -4,8 +4,9 @@
  * step), so a reader sees "resolved" as news and not only "created". Markdown stays Markdown here; the feed
  * renderer turns it into HTML for its medium.
  *
- * Also `publicVersion`: one cheap query that changes whenever anything a public surface shows may have
- * changed, so the HTTP layer can keep built documents and answer a flood of readers without rebuilding.
+ * Also `publicVersion`: the latest public write time, for the documents' Last-Modified and "updated" fields.
+ * It runs when a document is built, not per request: the public cache (src/http/cache) keeps built documents
+ * until the content version (src/services/content-version.ts) moves.
  */
 import { eq, inArray, sql } from 'drizzle-orm';
 import { incidents, services } from '../../db/schema/index.ts';

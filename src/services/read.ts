@@ -1,4 +1,4 @@
-import { type SQL, and, asc, desc, eq, gte, inArray, isNull, or } from 'drizzle-orm';
+import { type SQL, and, asc, count, desc, eq, gte, inArray, isNull, or, sql } from 'drizzle-orm';
 import {
   backlogSamples,
   dataGapNoticeServices,
@@ -19,9 +19,10 @@ import { pickText } from '../domain/i18n.ts';
 import { isOverdue, planProgress } from '../domain/lifecycle.ts';
 import { indicatorDescription, pageIndicator } from '../domain/rollup.ts';
 import { addZonedDays, startOfZonedDay, zonedDateKey } from '../domain/time.ts';
-import { type StatusInterval, dailyUptimeBars, uptimeOverPeriod } from '../domain/uptime.ts';
+import { barFromSeconds, sumSeconds, uptimeRatio } from '../domain/uptime.ts';
 import type { Locale, LocalizedText, ServiceStatus } from '../domain/vocab.ts';
 import type { Ctx } from './context.ts';
+import { uptimeDays } from './uptime.ts';
 import type {
   BacklogFigure,
   FaqView,
@@ -61,28 +62,6 @@ function isVisible(s: ServiceRow, now: Date): boolean {
 
 async function loadServiceRows(ctx: Ctx): Promise<ServiceRow[]> {
   return ctx.db.select().from(services).orderBy(asc(services.sortOrder), asc(services.key));
-}
-
-/** Status intervals touching [from, now], grouped by service, in insertion order per service. */
-async function loadIntervals(ctx: Ctx, serviceIds: string[], from: Date) {
-  const byService = new Map<string, (StatusInterval & { id: string })[]>();
-  if (serviceIds.length === 0) return byService;
-  const rows = await ctx.db
-    .select()
-    .from(statusIntervals)
-    .where(
-      and(
-        inArray(statusIntervals.serviceId, serviceIds),
-        or(isNull(statusIntervals.endedAt), gte(statusIntervals.endedAt, from)),
-      ),
-    )
-    .orderBy(asc(statusIntervals.startedAt));
-  for (const r of rows) {
-    const list = byService.get(r.serviceId) ?? [];
-    list.push({ id: r.id, status: r.status, start: r.startedAt, end: r.endedAt });
-    byService.set(r.serviceId, list);
-  }
-  return byService;
 }
 
 async function latestBacklog(ctx: Ctx, locale: Locale, serviceIds: string[]): Promise<BacklogFigure[]> {
@@ -136,21 +115,26 @@ async function summarizeServices(ctx: Ctx, locale: Locale, rows: ServiceRow[]): 
   const now = ctx.now();
   const from = addZonedDays(startOfZonedDay(now, ctx.timeZone), -(BAR_DAYS - 1), ctx.timeZone);
   const ids = rows.map((s) => s.id);
-  const [intervals, backlog, incidentMap] = await Promise.all([
-    loadIntervals(ctx, ids, from),
+  const [uptime, backlog, incidentMap] = await Promise.all([
+    uptimeDays(ctx, ids, BAR_DAYS),
     latestBacklog(ctx, locale, ids),
     incidentsByService(ctx, locale, ids, from),
   ]);
   return rows.map((s) => {
-    const history = intervals.get(s.id) ?? [];
-    const open = history.find((i) => i.end === null);
+    // Closed days come pre-aggregated (src/services/uptime.ts); only today is measured from the intervals.
+    const { days, open } = uptime.byService.get(s.id)!;
     const serviceIncidents = incidentMap.get(s.id) ?? [];
-    const bars = dailyUptimeBars(history, { days: BAR_DAYS, now, timeZone: ctx.timeZone }).map((bar) => ({
-      ...bar,
-      incidents: serviceIncidents
-        .filter((i) => i.start < bar.end && (i.end === null || i.end > bar.start))
-        .map(({ id, title }) => ({ id, title })),
-    }));
+    // Each incident is placed on the bars it overlaps, in plain numbers: 90 bars × hundreds of incidents
+    // compared as Date objects cost more than the database reads of the page.
+    const perBar = uptime.windows.map(() => [] as { id: string; title: string }[]);
+    for (const inc of serviceIncidents) {
+      const start = inc.start.getTime();
+      const end = inc.end === null ? Infinity : inc.end.getTime();
+      uptime.windows.forEach((w, i) => {
+        if (start < w.end.getTime() && end > w.start.getTime()) perBar[i]!.push({ id: inc.id, title: inc.title });
+      });
+    }
+    const bars = uptime.windows.map((w, i) => ({ ...barFromSeconds(w, days[i]!), incidents: perBar[i]! }));
     return {
       id: s.id,
       key: s.key,
@@ -161,7 +145,7 @@ async function summarizeServices(ctx: Ctx, locale: Locale, rows: ServiceRow[]): 
       statusSince: open?.start ?? s.createdAt,
       temporary: s.availableFrom || s.availableUntil ? { from: s.availableFrom, until: s.availableUntil } : null,
       bars,
-      uptime90: uptimeOverPeriod(history, { from, to: now }),
+      uptime90: uptimeRatio(sumSeconds(days)),
       backlog: backlog.filter((b) => b.serviceKey === s.key),
     };
   });
@@ -169,6 +153,10 @@ async function summarizeServices(ctx: Ctx, locale: Locale, rows: ServiceRow[]): 
 
 async function serviceRefs(ctx: Ctx, locale: Locale): Promise<Map<string, ServiceRef>> {
   const rows = await ctx.db.select({ id: services.id, key: services.key, name: services.name }).from(services);
+  return refsOf(rows, locale);
+}
+
+function refsOf(rows: Pick<ServiceRow, 'id' | 'key' | 'name'>[], locale: Locale): Map<string, ServiceRef> {
   return new Map(rows.map((r) => [r.id, { key: r.key, name: pickText(r.name, locale).text }]));
 }
 
@@ -329,8 +317,10 @@ async function loadMaintenances(ctx: Ctx, locale: Locale, where: SQL | undefined
 
 export async function getHomePage(ctx: Ctx, { locale }: { locale: Locale }): Promise<HomePage> {
   const now = ctx.now();
-  const refs = await serviceRefs(ctx, locale);
-  const rows = (await loadServiceRows(ctx)).filter((s) => isVisible(s, now));
+  // One read of the catalogue serves both the visible list and the names of every service (a page is ~15 queries).
+  const all = await loadServiceRows(ctx);
+  const refs = refsOf(all, locale);
+  const rows = all.filter((s) => isVisible(s, now));
   const [summaries, openIncidents, notices, upcoming] = await Promise.all([
     summarizeServices(ctx, locale, rows),
     ctx.db.select().from(incidents).where(OPEN_INCIDENT).orderBy(desc(incidents.startedAt)),
@@ -383,7 +373,6 @@ export async function getServicePage(ctx: Ctx, { key, locale }: { key: string; l
   const { t } = texts(locale);
   const now = ctx.now();
   const refs = await serviceRefs(ctx, locale);
-  const from30 = addZonedDays(startOfZonedDay(now, ctx.timeZone), -29, ctx.timeZone);
   const [[summary], incidentRows, samples, maint] = await Promise.all([
     summarizeServices(ctx, locale, [row]),
     ctx.db
@@ -415,7 +404,6 @@ export async function getServicePage(ctx: Ctx, { key, locale }: { key: string; l
       refs,
     ),
   ]);
-  const intervals = (await loadIntervals(ctx, [row.id], from30)).get(row.id) ?? [];
   const metrics = new Map<string, ServicePage['backlogHistory'][number]>();
   for (const s of samples) {
     const entry = metrics.get(s.metric) ?? { metric: s.metric, label: '', samples: [] };
@@ -425,7 +413,8 @@ export async function getServicePage(ctx: Ctx, { key, locale }: { key: string; l
   }
   return {
     service: summary!,
-    uptime30: uptimeOverPeriod(intervals, { from: from30, to: now }),
+    // The last 30 bars are the last 30 local days, today up to now included.
+    uptime30: uptimeRatio(sumSeconds(summary!.bars.slice(-30).map((b) => b.seconds))),
     incidents: incidentRows.map((i) => ({ ...i, title: t(i.title) })),
     backlogHistory: [...metrics.values()],
     maintenances: maint.filter((m) => m.status !== 'completed' || m.scheduledEnd > addZonedDays(now, -90, ctx.timeZone)),
@@ -437,18 +426,28 @@ export const HISTORY_PAGE_SIZE = 20;
 /** Past incidents and completed maintenance, newest first, grouped by month of start in the page's zone. */
 export async function getHistory(ctx: Ctx, { locale, page }: { locale: Locale; page: number }): Promise<HistoryPage> {
   const { t } = texts(locale);
-  // Only the keys are sorted across both kinds; details are read for the one page shown.
-  const [incidentKeys, maintenanceKeys] = await Promise.all([
-    ctx.db.select({ id: incidents.id, at: incidents.startedAt }).from(incidents),
-    ctx.db.select({ id: maintenances.id, at: maintenances.scheduledStart }).from(maintenances).where(eq(maintenances.status, 'completed')),
+  // The database sorts and pages the keys of both kinds (incidents_started_idx); details are read for one page only.
+  const completed = eq(maintenances.status, 'completed');
+  const [[counted], [countedMaintenance]] = await Promise.all([
+    ctx.db.select({ n: count() }).from(incidents),
+    ctx.db.select({ n: count() }).from(maintenances).where(completed),
   ]);
-  const keys = [
-    ...incidentKeys.map((k) => ({ ...k, kind: 'incident' as const })),
-    ...maintenanceKeys.map((k) => ({ ...k, kind: 'maintenance' as const })),
-  ].sort((a, b) => b.at.getTime() - a.at.getTime());
-  const totalPages = Math.max(1, Math.ceil(keys.length / HISTORY_PAGE_SIZE));
+  const total = counted!.n + countedMaintenance!.n;
+  const totalPages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
   const current = Math.min(Math.max(1, page), totalPages);
-  const slice = keys.slice((current - 1) * HISTORY_PAGE_SIZE, current * HISTORY_PAGE_SIZE);
+  const slice = await ctx.db
+    .select({ id: incidents.id, at: incidents.startedAt, kind: sql<'incident' | 'maintenance'>`'incident'`.as('kind') })
+    .from(incidents)
+    .unionAll(
+      ctx.db
+        .select({ id: maintenances.id, at: maintenances.scheduledStart, kind: sql<'incident' | 'maintenance'>`'maintenance'`.as('kind') })
+        .from(maintenances)
+        .where(completed),
+    )
+    // By position: the union's columns are (id, at, kind). The id breaks ties so pages never overlap.
+    .orderBy(sql`2 desc, 1 desc`)
+    .limit(HISTORY_PAGE_SIZE)
+    .offset((current - 1) * HISTORY_PAGE_SIZE);
   const incidentIds = slice.filter((k) => k.kind === 'incident').map((k) => k.id);
   const maintenanceIds = slice.filter((k) => k.kind === 'maintenance').map((k) => k.id);
   const refs = await serviceRefs(ctx, locale);

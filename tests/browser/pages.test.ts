@@ -3,12 +3,31 @@
  * the day-bar details reachable with the keyboard alone, the layout holding at phone width, and screenshots
  * of the home page for people to look at (tests/.output/screenshots/).
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { axe, formatViolations, screenshot, useBrowser } from '../support/browser.ts';
 import { useServer } from '../support/server.ts';
 
 /** These machines are often busy: give the browser time before calling a state wrong. */
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 250 });
+/** The confirmation link in the `.eml` the embedded transport wrote for `email`, once it is there. */
+function confirmLinkIn(dir: string, email: string): string | undefined {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const raw = readFileSync(join(dir, name), 'utf8');
+    if (!raw.includes(`To: ${email}`)) continue;
+    const part = raw.split('Content-Transfer-Encoding: base64\r\n\r\n')[1]?.split('\r\n--')[0] ?? '';
+    return /https?:\/\/\S+\/subscribe\/confirm\/\S+/.exec(Buffer.from(part.replace(/\r\n/g, ''), 'base64').toString('utf8'))?.[0];
+  }
+  return undefined;
+}
+
 /** Page loads and axe runs take seconds each under load. */
 const SLOW = 180_000;
 
@@ -51,6 +70,39 @@ describe('public pages in a browser', () => {
     }
     expect(failures.join('\n\n')).toBe('');
   }, 600_000);
+
+  it('subscription pages: the form, its answer and the manage page pass axe and work from the keyboard', async () => {
+    const page = await browser.newPage({ width: 360 });
+    const failures: string[] = [];
+    const check = async (label: string) => {
+      const report = formatViolations(await axe(page));
+      if (report) failures.push(`${label}\n${report}`);
+    };
+    for (const path of ['/subscribe', '/en/subscribe']) {
+      await page.goto(`${server.url}${path}`);
+      await check(path);
+    }
+    const email = `browser.${Date.now()}@example.test`;
+    await page.goto(`${server.url}/en/subscribe`);
+    await page.getByLabel('E-mail address').fill(email);
+    await page.getByLabel('Only the services chosen below').check();
+    await page.getByLabel('Invoice sending').check();
+    await page.getByRole('button', { name: 'Subscribe' }).press('Enter');
+    await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+    await check('subscribe answer');
+    // The confirmation e-mail the embedded transport wrote (tests/e2e/subscribe.test.ts reads it the same way).
+    await poll(() => confirmLinkIn(`${server.dataDir}/mail`, email)).toBeTruthy();
+    await page.goto(confirmLinkIn(`${server.dataDir}/mail`, email)!.replace(/^https?:\/\/[^/]+/, server.url));
+    await check('confirm');
+    await page.getByRole('button', { name: 'Confirm my subscription' }).press('Enter');
+    await page.getByRole('heading', { name: 'Subscription confirmed' }).waitFor();
+    await check('confirmed');
+    await page.getByRole('link', { name: 'Manage your subscription' }).click();
+    await page.getByRole('heading', { name: 'Your alert subscription' }).waitFor();
+    expect(await page.getByLabel('Invoice sending').isChecked()).toBe(true);
+    await check('manage');
+    expect(failures.join('\n\n')).toBe('');
+  }, SLOW);
 
   it('has one h1, a skip link that moves focus to the content, and a language switch to the same page', async () => {
     const page = await browser.newPage();

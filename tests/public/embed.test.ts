@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { BADGE_COLOURS } from '../../src/http/public/badge.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { CTX, NASTY, SITE, get, makeStory, publicApp, useDemoDatabase, xmlError } from './support.ts';
+import { PUBLIC_CACHE_CONTROL } from '../../src/http/cache/policy.ts';
 
 /** WCAG 2.1 relative luminance and contrast ratio. */
 function luminance(hex: string): number {
@@ -42,7 +43,7 @@ describe('badges, frame and republishing on the demo scenario', () => {
       const r = await get(app, '/badge.svg');
       expect(r.status).toBe(200);
       expect(r.header('content-type')).toBe('image/svg+xml; charset=utf-8');
-      expect(r.header('cache-control')).toBe('public, max-age=30, s-maxage=30, stale-while-revalidate=60');
+      expect(r.header('cache-control')).toBe(PUBLIC_CACHE_CONTROL);
       expect(r.header('cross-origin-resource-policy')).toBe('cross-origin');
       const b = badgeParts(r.body);
       expect(b.role).toBe('img');

@@ -1,7 +1,7 @@
 /** The plumbing of the public routes, without a database: XML-safe text, conditional requests, the cache. */
 import type { Context } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { DocumentCache, escapeXml, isNotModified, stripInvalidXmlChars, strongEtag } from '../../src/http/public/http.ts';
+import { escapeXml, isNotModified, stripInvalidXmlChars, strongEtag } from '../../src/http/public/http.ts';
 import { renderBadge } from '../../src/http/public/badge.ts';
 import { xmlError } from './support.ts';
 
@@ -43,32 +43,5 @@ describe('conditional requests', () => {
     expect(isNotModified(request({ 'if-modified-since': since, 'if-none-match': '"a"' }), etag, lastModified)).toBe(false);
     expect(isNotModified(request({ 'if-modified-since': 'yesterday' }), etag, lastModified)).toBe(false);
     expect(isNotModified(request({ 'if-modified-since': since }), etag, null)).toBe(false);
-  });
-});
-
-describe('document cache', () => {
-  const doc = (body: string, version = 'v1') => ({ body, contentType: 'text/plain', etag: strongEtag(body), version });
-
-  it('serves an entry only for the version it was built at', () => {
-    const cache = new DocumentCache();
-    cache.set('a', doc('x'));
-    expect(cache.get('a', 'v1')?.body).toBe('x');
-    expect(cache.get('a', 'v2')).toBeUndefined();
-  });
-
-  it('stays under its size, dropping the least recently used', () => {
-    const cache = new DocumentCache(40);
-    cache.set('a', doc('a'.repeat(10)));
-    cache.set('b', doc('b'.repeat(10)));
-    cache.set('c', doc('c'.repeat(10)));
-    cache.get('a', 'v1');
-    cache.set('d', doc('d'.repeat(10)));
-    cache.set('e', doc('e'.repeat(10)));
-    expect(cache.get('b', 'v1')).toBeUndefined();
-    expect(cache.get('a', 'v1')).toBeDefined();
-    expect(cache.size).toBe(4);
-    // Something bigger than a quarter of the budget is never kept.
-    cache.set('huge', doc('h'.repeat(11)));
-    expect(cache.get('huge', 'v1')).toBeUndefined();
   });
 });

@@ -83,7 +83,7 @@ export function makeCtx(db: Db, opts: CtxOptions = {}): TestCtx {
 }
 
 /** A migrated database of its own, and how to get rid of it. */
-export type FileDatabase = { db: Db; kind: Engine; close(): Promise<void> };
+export type FileDatabase = { db: Db; kind: Engine; listen: Database['listen']; close(): Promise<void> };
 
 /** Creates the file's database: a copy of the migrated PGlite snapshot, or a new database on the server. */
 export async function createFileDatabase(): Promise<FileDatabase> {
@@ -96,6 +96,7 @@ export async function createFileDatabase(): Promise<FileDatabase> {
       return {
         db: database.db,
         kind: database.kind,
+        listen: database.listen,
         async close() {
           await database.close();
           await scratch.drop();
@@ -111,13 +112,14 @@ export async function createFileDatabase(): Promise<FileDatabase> {
     // Run outside the `db` project's globalSetup: migrate from scratch (slower, same result).
     const database = await openDatabase({});
     await database.migrate(MIGRATIONS_DIR);
-    return { db: database.db, kind: database.kind, close: () => database.close() };
+    return { db: database.db, kind: database.kind, listen: database.listen, close: () => database.close() };
   }
   // The same drizzle setup as db/client.ts; openDatabase has no way to start from a dump.
   const client = await PGlite.create({ loadDataDir: new Blob([await readFile(snapshot)]) });
   return {
     db: drizzle(client, { schema }) as unknown as Db,
     kind: 'pglite',
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
     close: () => client.close(),
   };
 }
@@ -161,6 +163,8 @@ export type TestDatabase = {
   /** The file's database, OUTSIDE any test transaction (see the rules at the top). */
   readonly db: Db;
   readonly kind: Engine;
+  /** LISTEN on the file's database (PGlite in-process, or a connection of its own on PostgreSQL). */
+  listen: Database['listen'];
   /** Runs `fn` with a service context on a transaction that is rolled back afterwards. */
   run<T>(fn: (ctx: TestCtx) => Promise<T>, opts?: CtxOptions): Promise<T>;
 };
@@ -186,6 +190,7 @@ export function useTestDatabase(): TestDatabase {
     get kind() {
       return current().kind;
     },
+    listen: (channel, onPayload) => current().listen(channel, onPayload),
     run: (fn, opts) => inRolledBackTransaction(current().db, (tx) => fn(makeCtx(tx, opts))),
   };
 }

@@ -29,6 +29,9 @@ export type RunningServer = {
   env: Record<string, string>;
   /** The server's recent stdout and stderr, for assertion messages. */
   logs(): string;
+  /** The server process's id (signal it to test a stop) and its exit code once it ends (null: killed by a signal). */
+  pid: number;
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 };
 
@@ -96,6 +99,12 @@ export function useServer(overrides: Record<string, string> = {}): RunningServer
       return current().env;
     },
     logs: () => current().logs(),
+    get pid() {
+      return current().pid;
+    },
+    get exited() {
+      return current().exited;
+    },
     stop: () => current().stop(),
   };
 }
@@ -164,7 +173,7 @@ async function boot(overrides: Record<string, string>, scratch: ScratchDatabase 
     })());
     throw error;
   }
-  return { url, port, dataDir, env, logs, stop };
+  return { url, port, dataDir, env, logs, pid: child.pid!, exited, stop };
 }
 
 async function waitUntilAnswering(url: string, exited: Promise<number | null>, logs: () => string) {

@@ -11,7 +11,7 @@ import { type Context, Hono } from 'hono';
 import type { Indicator, Locale, ServiceStatus } from '../../domain/vocab.ts';
 import type { Ctx } from '../../services/context.ts';
 import { getHomePage, getServicePage } from '../../services/read.ts';
-import { type Built, CROSS_ORIGIN_READ, DocumentCache, type PublicDeps, escapeXml, queryLocale, serve, strongEtag } from './http.ts';
+import { type Built, CROSS_ORIGIN_READ, type PublicDeps, escapeXml, queryLocale, serve, strongEtag } from './http.ts';
 import { phrases, serviceStatusLabel } from './texts.ts';
 
 export type BadgeStyle = 'flat' | 'flat-square';
@@ -118,20 +118,19 @@ export async function buildServiceBadge(ctx: Ctx, key: string, locale: Locale, s
   };
 }
 
-export function createBadgeRoutes(deps: PublicDeps, cache = new DocumentCache()) {
+export function createBadgeRoutes(deps: PublicDeps) {
   const app = new Hono();
   const headers = { ...CROSS_ORIGIN_READ, 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *" };
   app.get('/badge.svg', (c) => {
     const locale = queryLocale(c);
     const style = styleOf(c);
-    return serve(c, deps, cache, { key: `badge|${locale}|${style}`, headers, build: (ctx) => buildPageBadge(ctx, locale, style) });
+    return serve(c, deps, { headers, build: (ctx) => buildPageBadge(ctx, locale, style) });
   });
   app.get('/services/:key/badge.svg', (c) => {
     const locale = queryLocale(c);
     const style = styleOf(c);
     const key = c.req.param('key');
-    return serve(c, deps, cache, {
-      key: `badge|${locale}|${style}|${key}`,
+    return serve(c, deps, {
       headers,
       build: (ctx) => buildServiceBadge(ctx, key, locale, style),
     });

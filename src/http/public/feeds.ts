@@ -20,7 +20,6 @@ import { type FeedEntry, type FeedScope, type FeedView, getFeed } from '../../se
 import {
   type Built,
   CROSS_ORIGIN_READ,
-  DocumentCache,
   type PublicDeps,
   escapeHtml,
   plainNotFound,
@@ -285,13 +284,11 @@ export async function buildFeed(ctx: Ctx, scope: FeedScope, locale: Locale, form
   return { body, contentType: CONTENT_TYPES[format], lastModified: lastModified.getTime() > 0 ? lastModified : null };
 }
 
-export function createFeedRoutes(deps: PublicDeps, cache = new DocumentCache()) {
+export function createFeedRoutes(deps: PublicDeps) {
   const app = new Hono();
   const handle = (locale: Locale, scopeOf: (params: Record<string, string>) => FeedScope, format: FeedFormat) => async (c: Context) => {
     const scope = scopeOf(c.req.param() as Record<string, string>);
-    const key = `feed|${format}|${locale}|${scope.kind}|${scope.kind === 'service' ? scope.key : scope.kind === 'incident' ? scope.id : ''}`;
-    return serve(c, deps, cache, {
-      key,
+    return serve(c, deps, {
       headers: { ...CROSS_ORIGIN_READ, Vary: 'Accept-Encoding' },
       build: (ctx, version) => buildFeed(ctx, scope, locale, format, version.lastChange),
     });

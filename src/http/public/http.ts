@@ -1,11 +1,7 @@
 /**
  * Plumbing shared by the public machine-readable routes: language from the query, XML-safe text, absolute
- * links, and conditional responses from a small per-app cache of built documents.
- *
- * Caching: each response is built once per "public version" (one cheap query that changes when anything
- * public is written) and per time bucket, then served from memory with a strong ETag computed from the bytes.
- * During an incident thousands of readers poll the same few documents: they cost one query each, and a reader
- * (or CDN) that already has the bytes gets a 304.
+ * links, and conditional responses. Caching is not done here: the public cache (src/http/cache) stores these
+ * routes' 200s with the HTML pages and answers repeated readers before the request reaches them.
  */
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
@@ -14,6 +10,7 @@ import type { Locale } from '../../domain/vocab.ts';
 import { localePath } from '../../i18n/index.ts';
 import type { Ctx } from '../../services/context.ts';
 import { type PublicVersion, publicVersion } from '../../services/public-feed.ts';
+import { PUBLIC_CACHE_CONTROL } from '../cache/policy.ts';
 
 export type PublicDeps = {
   /** A fresh service context per request (the runtime's `ctx`). */
@@ -53,11 +50,6 @@ export function siteUrl(ctx: Ctx, locale: Locale, path: string, hash?: string): 
   return `${ctx.siteUrl}${localePath(locale, path)}${hash ? `#${hash}` : ''}`;
 }
 
-export const PUBLIC_CACHE_CONTROL = 'public, max-age=30, s-maxage=30, stale-while-revalidate=60';
-
-/** How long a built document may be served from memory although nothing visible was written (time-driven changes). */
-const BUCKET_MS = 30_000;
-
 export type Built = {
   body: string;
   contentType: string;
@@ -65,48 +57,6 @@ export type Built = {
   lastModified?: Date | null;
   status?: 200 | 404;
 };
-
-type Stored = Built & { etag: string; version: string };
-
-/**
- * Built documents per app instance, keyed by route and parameters. Bounded by total size (feeds of long
- * incidents weigh a few hundred kB); the least recently used are dropped first.
- */
-export class DocumentCache {
-  #entries = new Map<string, Stored>();
-  #bytes = 0;
-  readonly maxBytes: number;
-  constructor(maxBytes = 32 * 1024 * 1024) {
-    this.maxBytes = maxBytes;
-  }
-
-  get(key: string, version: string): Stored | undefined {
-    const hit = this.#entries.get(key);
-    if (!hit || hit.version !== version) return undefined;
-    // Refresh its place: Map keeps insertion order, so the first key is the least recently used.
-    this.#entries.delete(key);
-    this.#entries.set(key, hit);
-    return hit;
-  }
-
-  set(key: string, value: Stored) {
-    const old = this.#entries.get(key);
-    if (old) this.#bytes -= old.body.length;
-    this.#entries.delete(key);
-    if (value.body.length > this.maxBytes / 4) return;
-    this.#entries.set(key, value);
-    this.#bytes += value.body.length;
-    for (const [oldest, entry] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= entry.body.length;
-    }
-  }
-
-  get size() {
-    return this.#entries.size;
-  }
-}
 
 export function strongEtag(body: string): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
@@ -132,36 +82,29 @@ export function isNotModified(c: Context, etag: string, lastModified: Date | nul
 }
 
 export type ServeOptions = {
-  /** Route and parameters (locale, key, style...). */
-  key: string;
   /** `lastChange`: the latest public write, for Last-Modified and "updated" fields. */
   build: (ctx: Ctx, version: PublicVersion) => Promise<Built>;
   headers?: Record<string, string>;
-  cacheControl?: string;
 };
 
-/** Builds (or reuses) a document and answers with 200, 304 or the document's own status. */
-export async function serve(c: Context, deps: PublicDeps, cache: DocumentCache, options: ServeOptions): Promise<Response> {
+/**
+ * Builds a document and answers with 200, 304 or the document's own status. Built once per content version:
+ * the public cache (src/http/cache) in front stores the 200s and answers the next readers itself.
+ */
+export async function serve(c: Context, deps: PublicDeps, options: ServeOptions): Promise<Response> {
   const ctx = deps.ctx();
-  const current = await publicVersion(ctx);
-  const version = `${current.tag}|${Math.floor(ctx.now().getTime() / BUCKET_MS)}`;
-  let doc = cache.get(options.key, version);
-  if (!doc) {
-    const built = await options.build(ctx, current);
-    doc = { ...built, etag: strongEtag(built.body), version };
-    // Unknown ids are not kept: anyone can make up as many as they like.
-    if ((built.status ?? 200) === 200) cache.set(options.key, doc);
-  }
+  const doc = await options.build(ctx, await publicVersion(ctx));
   const headers: Record<string, string> = {
-    'Cache-Control': options.cacheControl ?? PUBLIC_CACHE_CONTROL,
+    'Cache-Control': PUBLIC_CACHE_CONTROL,
     ...(options.headers ?? {}),
   };
   if ((doc.status ?? 200) !== 200) {
     return c.body(doc.body, doc.status ?? 404, { ...headers, 'Content-Type': doc.contentType, 'Cache-Control': 'public, max-age=30' });
   }
-  headers.ETag = doc.etag;
+  const etag = strongEtag(doc.body);
+  headers.ETag = etag;
   if (doc.lastModified) headers['Last-Modified'] = doc.lastModified.toUTCString();
-  if (isNotModified(c, doc.etag, doc.lastModified)) return c.body(null, 304, headers);
+  if (isNotModified(c, etag, doc.lastModified)) return c.body(null, 304, headers);
   return c.body(doc.body, 200, { ...headers, 'Content-Type': doc.contentType });
 }
 

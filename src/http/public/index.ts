@@ -10,14 +10,15 @@
  *   native public   /api/v1/public/*
  *
  * Every route is GET-only, cookie-free and cacheable by a CDN; all of them read through the services, so no
- * visibility rule is restated here. One document cache is shared by all routes of one app instance.
+ * visibility rule is restated here. Their responses are cached by the public cache (src/http/cache) in front.
  */
 import { Hono } from 'hono';
 import { createBadgeRoutes } from './badge.ts';
 import { createFeedRoutes } from './feeds.ts';
-import { DocumentCache, type PublicDeps } from './http.ts';
+import type { PublicDeps } from './http.ts';
 import { createRepublishRoutes } from './republish.ts';
 import { createStatuspageV2 } from './statuspage.ts';
+import { type SubscriptionDeps, createSubscriptionRoutes } from './subscriptions.ts';
 import { createPublicV1 } from './v1.ts';
 import { createWidgetRoutes } from './widget.ts';
 
@@ -25,15 +26,15 @@ export type { PublicDeps } from './http.ts';
 export { createPublicV1 } from './v1.ts';
 export { createStatuspageV2 } from './statuspage.ts';
 
-export function createPublicRoutes(deps: PublicDeps) {
-  const cache = new DocumentCache();
+export function createPublicRoutes(deps: PublicDeps & Pick<SubscriptionDeps, 'resendWebhookSecret'>) {
   const app = new Hono();
-  app.route('/api/v2', createStatuspageV2(deps, cache));
-  app.route('/api/v1/public', createPublicV1(deps, cache));
-  app.route('/', createFeedRoutes(deps, cache));
-  app.route('/', createBadgeRoutes(deps, cache));
-  app.route('/', createWidgetRoutes(deps, cache));
-  app.route('/', createRepublishRoutes(deps, cache));
+  app.route('/api/v2', createStatuspageV2(deps));
+  app.route('/api/v1/public', createPublicV1(deps));
+  app.route('/', createFeedRoutes(deps));
+  app.route('/', createBadgeRoutes(deps));
+  app.route('/', createWidgetRoutes(deps));
+  app.route('/', createRepublishRoutes(deps));
+  app.route('/', createSubscriptionRoutes(deps)); // one-click unsubscribe, Resend webhooks (POSTs without Origin)
   app.onError((error, c) => {
     console.error(error);
     return c.text('Internal error.\n', 500, { 'Cache-Control': 'no-store' });

@@ -14,7 +14,7 @@ import type { Locale } from '../../domain/vocab.ts';
 import { SITE } from '../../i18n/site.ts';
 import type { Ctx } from '../../services/context.ts';
 import { getIncidentPage } from '../../services/read.ts';
-import { type Built, CROSS_ORIGIN_READ, DocumentCache, type PublicDeps, escapeHtml, plainNotFound, serve, siteUrl, stripInvalidXmlChars } from './http.ts';
+import { type Built, CROSS_ORIGIN_READ, type PublicDeps, escapeHtml, plainNotFound, serve, siteUrl, stripInvalidXmlChars } from './http.ts';
 import { incidentStatusLabel, phrases } from './texts.ts';
 import { resolveLocale } from '../../domain/i18n.ts';
 
@@ -72,7 +72,7 @@ export async function buildRepublish(ctx: Ctx, args: { incidentId: string; updat
   }
 }
 
-export function createRepublishRoutes(deps: PublicDeps, cache = new DocumentCache()) {
+export function createRepublishRoutes(deps: PublicDeps) {
   const app = new Hono();
   for (const prefix of ['', '/en'] as const) {
     app.get(`${prefix}/incidents/:id/updates/:updateId/republish`, (c) => {
@@ -82,8 +82,7 @@ export function createRepublishRoutes(deps: PublicDeps, cache = new DocumentCach
       const format: RepublishFormat = requested === 'html' || requested === 'json' ? requested : 'text';
       const incidentId = c.req.param('id');
       const updateId = c.req.param('updateId');
-      return serve(c, deps, cache, {
-        key: `republish|${locale}|${format}|${incidentId}|${updateId}`,
+      return serve(c, deps, {
         headers: { ...CROSS_ORIGIN_READ, 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" },
         build: (ctx) => buildRepublish(ctx, { incidentId, updateId, locale, format }),
       });

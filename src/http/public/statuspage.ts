@@ -29,7 +29,7 @@ import {
   recentIncidentIds,
 } from '../../services/statuspage.ts';
 import type { BacklogFigure, HomePage, MilestoneView, NoticeView, ServiceSummary, Text } from '../../services/views.ts';
-import { CROSS_ORIGIN_READ, DocumentCache, type PublicDeps, queryLocale, serve, siteUrl } from './http.ts';
+import { CROSS_ORIGIN_READ, type PublicDeps, queryLocale, serve, siteUrl } from './http.ts';
 import { phrases } from './texts.ts';
 
 const iso = (d: Date) => d.toISOString();
@@ -437,14 +437,13 @@ const ROUTES: Record<string, Doc> = {
 };
 
 /** The `/api/v2` sub-app (mount at `/api/v2`). */
-export function createStatuspageV2(deps: PublicDeps, cache = new DocumentCache()) {
+export function createStatuspageV2(deps: PublicDeps) {
   const app = new Hono();
   app.use('*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], exposeHeaders: ['ETag'], maxAge: 86_400 }));
   for (const [path, doc] of Object.entries(ROUTES)) {
     app.get(path, (c: Context) => {
       const locale = queryLocale(c);
-      return serve(c, deps, cache, {
-        key: `v2|${doc}|${locale}`,
+      return serve(c, deps, {
         headers: CROSS_ORIGIN_READ,
         build: (ctx, version) => buildStatuspage(ctx, doc, locale, version.lastChange),
       });

@@ -19,7 +19,7 @@ import { SITE } from '../../i18n/site.ts';
 import type { Ctx } from '../../services/context.ts';
 import { getHistory, getHomePage, getIncidentPage, getServicePage } from '../../services/read.ts';
 import { toWire } from '../v1/wire.ts';
-import { CROSS_ORIGIN_READ, DocumentCache, type PublicDeps, queryLocale, serve, siteUrl } from './http.ts';
+import { CROSS_ORIGIN_READ, type PublicDeps, queryLocale, serve, siteUrl } from './http.ts';
 import { phrases } from './texts.ts';
 
 /** Fields whose text is Markdown: they gain `html` (and updates' bodies `plain`, for widgets and tickers). */
@@ -117,29 +117,29 @@ export async function buildHistory(ctx: Ctx, locale: Locale, pageNumber: number)
 }
 
 /** The `/api/v1/public` sub-app. */
-export function createPublicV1(deps: PublicDeps, cache = new DocumentCache()) {
+export function createPublicV1(deps: PublicDeps) {
   const app = new Hono();
   app.use('*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], exposeHeaders: ['ETag'], maxAge: 86_400 }));
-  const opts = (c: Context, key: string, build: Parameters<typeof serve>[3]['build']) =>
-    serve(c, deps, cache, { key, headers: CROSS_ORIGIN_READ, build });
+  const opts = (c: Context, build: Parameters<typeof serve>[2]['build']) =>
+    serve(c, deps, { headers: CROSS_ORIGIN_READ, build });
   app.get('/summary', (c) => {
     const locale = queryLocale(c);
-    return opts(c, `v1|summary|${locale}`, (ctx, v) => buildSummary(ctx, locale, v.lastChange));
+    return opts(c, (ctx, v) => buildSummary(ctx, locale, v.lastChange));
   });
   app.get('/incidents/:id', (c) => {
     const locale = queryLocale(c);
     const id = c.req.param('id');
-    return opts(c, `v1|incident|${locale}|${id}`, (ctx) => buildIncident(ctx, id, locale));
+    return opts(c, (ctx) => buildIncident(ctx, id, locale));
   });
   app.get('/services/:key', (c) => {
     const locale = queryLocale(c);
     const key = c.req.param('key');
-    return opts(c, `v1|service|${locale}|${key}`, (ctx) => buildService(ctx, key, locale));
+    return opts(c, (ctx) => buildService(ctx, key, locale));
   });
   app.get('/history', (c) => {
     const locale = queryLocale(c);
     const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
-    return opts(c, `v1|history|${locale}|${page}`, (ctx) => buildHistory(ctx, locale, page));
+    return opts(c, (ctx) => buildHistory(ctx, locale, page));
   });
   app.all('*', (c) =>
     c.req.method === 'GET' || c.req.method === 'HEAD'

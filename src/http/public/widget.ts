@@ -14,7 +14,7 @@ import { SITE } from '../../i18n/site.ts';
 import type { Ctx } from '../../services/context.ts';
 import { getHomePage } from '../../services/read.ts';
 import { markdownToPlainText } from '../../domain/markdown.ts';
-import { type Built, DocumentCache, type PublicDeps, escapeHtml, queryLocale, serve, siteUrl, stripInvalidXmlChars } from './http.ts';
+import { type Built, type PublicDeps, escapeHtml, queryLocale, serve, siteUrl, stripInvalidXmlChars } from './http.ts';
 import { incidentStatusLabel, phrases } from './texts.ts';
 
 export type WidgetTheme = 'light' | 'dark' | 'auto';
@@ -95,14 +95,13 @@ export async function buildFrame(ctx: Ctx, locale: Locale, theme: WidgetTheme): 
   return { body: stripInvalidXmlChars(parts.join('')), contentType: 'text/html; charset=utf-8' };
 }
 
-export function createWidgetRoutes(deps: PublicDeps, cache = new DocumentCache()) {
+export function createWidgetRoutes(deps: PublicDeps) {
   const app = new Hono();
   app.get('/widget/v1/frame', (c) => {
     const locale = queryLocale(c);
     const requested = c.req.query('theme');
     const theme: WidgetTheme = requested === 'dark' || requested === 'auto' ? requested : 'light';
-    return serve(c, deps, cache, {
-      key: `frame|${locale}|${theme}`,
+    return serve(c, deps, {
       headers: {
         'Content-Security-Policy': FRAME_CSP,
         'Cross-Origin-Resource-Policy': 'cross-origin',

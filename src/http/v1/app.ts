@@ -17,6 +17,7 @@ import { noticeRoutes } from './notices.ts';
 import { overviewRoutes } from './overview.ts';
 import { recoveryRoutes } from './recovery.ts';
 import { serviceRoutes } from './services.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export type V1App = OpenAPIHono<V1Env>;
 
@@ -29,6 +30,7 @@ const RESOURCES: ((app: V1App) => void)[] = [
   maintenanceRoutes,
   serviceRoutes,
   adminRoutes,
+  webhookRoutes,
 ];
 
 export function createV1(deps: ApiDeps): V1App {

@@ -10,6 +10,8 @@ import type { Actor, Ctx } from '../../services/context.ts';
 import { ServiceError } from '../../services/errors.ts';
 import { IdempotencyError } from '../../services/idempotency.ts';
 import { grants } from '../../services/permissions.ts';
+import { isDatabaseUnavailable } from '../../services/ops.ts';
+import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS } from '../faults.ts';
 import type { TokenScope } from '../../domain/vocab.ts';
 import { snakeCase } from './wire.ts';
 
@@ -41,6 +43,7 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'validation_failed',
+  'database_unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -149,6 +152,11 @@ export function errorResponse(error: unknown, c: Context): Response {
       return c.json(errorBody(c, 'payload_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`), 413);
     }
   }
+  if (isDatabaseUnavailable(error)) {
+    // An outage, not a bug: the write did not happen and the same request will succeed once the database is back.
+    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    return c.json(errorBody(c, 'database_unavailable', DATABASE_UNAVAILABLE_MESSAGE), 503);
+  }
   console.error(`[api] request ${c.get('requestId') ?? '?'} failed:`, error);
   return c.json(errorBody(c, 'internal', 'Internal error. Retrying with the same Idempotency-Key is safe.'), 500);
 }
@@ -193,6 +201,10 @@ const ERROR_RESPONSES = {
   413: { description: 'The body is too large.', content: errorContent },
   415: { description: 'The body is not JSON.', content: errorContent },
   422: { description: 'Invalid input; `error.fields` names each wrong field.', content: errorContent },
+  503: {
+    description: 'database_unavailable: the database is unreachable and nothing changed; retry after `Retry-After` seconds.',
+    content: errorContent,
+  },
 } as const;
 
 export const IdempotencyKeyHeader = z.object({
@@ -226,6 +238,7 @@ export function defineRoute<
   const errors: Record<number, (typeof ERROR_RESPONSES)[keyof typeof ERROR_RESPONSES]> = {
     401: ERROR_RESPONSES[401],
     403: ERROR_RESPONSES[403],
+    503: ERROR_RESPONSES[503],
   };
   if (hasBody) Object.assign(errors, { 400: ERROR_RESPONSES[400], 413: ERROR_RESPONSES[413], 415: ERROR_RESPONSES[415] });
   if (hasParams) errors[404] = ERROR_RESPONSES[404];

@@ -67,6 +67,7 @@ export function openApiDocument(app: OpenAPIHono<V1Env>) {
       { name: 'Services', description: 'The services shown on the page and their status.' },
       { name: 'Automation', description: 'Inputs from monitoring and pipelines: heartbeats and backlog figures.' },
       { name: 'Administration', description: 'API tokens and operators (admin scope).' },
+      { name: 'Webhooks', description: 'Partner webhook endpoints, their signing secrets and delivery logs (admin scope).' },
     ],
   });
 }

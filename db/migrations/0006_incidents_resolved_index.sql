@@ -1,0 +1,1 @@
+CREATE INDEX "incidents_resolved_idx" ON "incidents" USING btree ("resolved_at");

@@ -1,0 +1,78 @@
+import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
+import { negotiateLocale } from '../domain/i18n.ts';
+import { dict, splitLocalePath } from '../i18n/index.ts';
+import { log } from '../app/log.ts';
+import type { Ctx } from '../services/context.ts';
+import { isDatabaseUnavailable, pingDatabase } from '../services/ops.ts';
+import { isConsolePath } from './console.ts';
+
+/**
+ * What the site answers while its database is unreachable: a clear 503 with Retry-After, never a bare 500, so
+ * operators know to retry and proxies/CDNs keep serving their stale copy (`stale-if-error`). Public pages that
+ * the in-memory cache holds never get here: it serves the last known content.
+ */
+
+export const RETRY_AFTER_SECONDS = 5;
+export const DATABASE_UNAVAILABLE_MESSAGE =
+  'The database is unreachable right now; nothing was changed. Retry after the number of seconds in Retry-After (with the same Idempotency-Key, if you sent one).';
+
+/** How long a failed page waits for the database to answer before it is called unreachable. */
+const PROBE_TIMEOUT_MS = 1_000;
+
+const headers = { 'Cache-Control': 'no-store', 'Retry-After': String(RETRY_AFTER_SECONDS) };
+
+/**
+ * The 503: JSON in the API's error shape under /api, otherwise a page in the visitor's language (the
+ * console's follows the browser, public pages their URL).
+ */
+export function unavailableResponse(c: Context): Response {
+  const path = c.req.path;
+  if (path.startsWith('/api/')) {
+    const body = { error: { code: 'database_unavailable', message: DATABASE_UNAVAILABLE_MESSAGE }, requestId: c.get('requestId') ?? 'unknown' };
+    return Response.json(body, { status: 503, headers });
+  }
+  const locale = isConsolePath(path) ? negotiateLocale(c.req.header('accept-language') ?? null) : splitLocalePath(path).locale;
+  const t = dict(locale).unavailable;
+  const html = `<!doctype html>
+<html lang="${locale}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${t.title}</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1a1a1a; background: #fff">
+<main><h1>${t.title}</h1><p>${t.body}</p></main>
+</body>
+</html>
+`;
+  return new Response(html, { status: 503, headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' } });
+}
+
+/**
+ * Astro renders a page that threw as a 500 before Hono sees the error, so the error itself is out of reach
+ * here. A 500 from the pages while the database does not answer a ping was caused by that outage: it becomes
+ * the 503 page. Other 500s (a real bug) are left as they are.
+ */
+export function databaseFaults(deps: { ctx(): Ctx }): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (c.res.status !== 500) return;
+    let reachable: boolean;
+    try {
+      reachable = await pingDatabase(deps.ctx(), PROBE_TIMEOUT_MS);
+    } catch {
+      reachable = true; // the database answered, with an error: not an outage
+    }
+    if (reachable) return;
+    log.warn('database unreachable: answered 503', { requestId: c.get('requestId'), method: c.req.method });
+    // Clear the old response first: assigning over it would copy its headers (Content-Length) onto ours.
+    c.res = undefined;
+    c.res = unavailableResponse(c);
+  };
+}
+
+/** The app's last resort for errors thrown in Hono middleware (the console's session lookup, the public routes). */
+export const onAppError: ErrorHandler = (error, c) => {
+  if (isDatabaseUnavailable(error)) {
+    log.warn('database unreachable: answered 503', { requestId: c.get('requestId'), method: c.req.method, error });
+    return unavailableResponse(c);
+  }
+  log.error('unhandled error', { requestId: c.get('requestId'), method: c.req.method, error });
+  return c.text('Internal Server Error', 500);
+};

@@ -1,0 +1,454 @@
+/**
+ * `npm run bench:read`: a flood of readers against the BUILT server, compared with the same bytes served as static
+ * files on the same machine.
+ *
+ * 1. Boots `node <build>/server/entry.mjs` on the large data set (tests/bench/large-data.ts: 90 days of per-minute
+ *    heartbeats for 6 services, 2,000 past incidents with 10 updates each, 100 milestones, 100,000 subscribers) in
+ *    a copy of its cached PGlite folder, or on DATABASE_URL when set.
+ * 2. Fetches the measured responses once (`/`, `/en/`, the open incident's page, `/api/v2/summary.json`,
+ *    `/feed.rss`), writes those exact bytes to a folder and serves it with nginx (Debian's, installed with apt-get
+ *    when absent and we are root) or, failing that, with a minimal static node:http server; it says which.
+ * 3. For each URL, with 50 and with 1,000 concurrent connections: requests/s, p50 and p99 latency and errors for
+ *    ours and the static server, and ours/static. The load generator is wrk (Debian's, installed likewise) or
+ *    autocannon (a devDependency) when wrk cannot be had; it says which.
+ * 4. The server's peak resident memory (VmHWM in /proc/<pid>/status).
+ * Targets (issue 6): home and summary.json ≥ 0.6× static with 50 connections, p99 ≤ 25 ms, zero errors at 1,000
+ * connections, peak RSS ≤ 250 MB.
+ *
+ * Env: BENCH_SECONDS per run (default 8); BENCH_ENCODING=identity for uncompressed answers (default gzip); VEDETTA_TEST_BUILD_DIR for the build folder (default: the tests' build,
+ * rebuilt when stale); DATABASE_URL to run on PostgreSQL (it must be empty or hold the large data set).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../../db/client.ts';
+import { loadLargeData, prepareLargeDataDir } from './large-data.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = [50, 1000] as const;
+/**
+ * What the clients accept. gzip (default): as browsers and CDNs ask, and both sides send the same gzip bytes
+ * (nginx from a precompressed .gz next to each file, `gzip_static`). identity: the plain bytes.
+ */
+const ENCODING = process.env.BENCH_ENCODING === 'identity' ? 'identity' : 'gzip';
+const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+const say = (line: string) => console.log(`[bench:read] ${line}`);
+
+type Run = { rps: number; p50: number; p99: number; errors: number };
+type LoadTool = {
+  name: string;
+  run(url: string, connections: number): Promise<Run>;
+};
+const CLIENT_HEADERS: Record<string, string> = { 'accept-encoding': ENCODING };
+
+// ---- tools ----------------------------------------------------------------------------------------------------
+
+function which(cmd: string): string | null {
+  const r = spawnSync('bash', ['-c', `command -v ${cmd}`], {
+    encoding: 'utf8',
+  });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** Debian packages, when we may install them (root); returns whether the command exists afterwards. */
+function ensureDebianTool(cmd: string, pkg: string): boolean {
+  if (which(cmd)) return true;
+  if (process.getuid?.() !== 0) {
+    say(`${cmd} is missing and this is not root: apt-get install -y ${pkg} would provide it`);
+    return false;
+  }
+  say(`installing ${pkg} from Debian's packages…`);
+  const r = spawnSync('bash', ['-c', `DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkg}`], { stdio: 'ignore' });
+  if (r.status !== 0) say(`apt-get install ${pkg} failed (exit ${r.status})`);
+  return which(cmd) !== null;
+}
+
+/** Runs a command with a raised open-files limit (1,000 connections need more than the usual 1,024 descriptors). */
+function withFiles(cmd: string, args: string[]): [string, string[]] {
+  return ['bash', ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n 4096; exec "$@"', '_', cmd, ...args]];
+}
+
+function wrkTool(): LoadTool {
+  const unit = (v: string) => {
+    const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+    if (!m) return NaN;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  return {
+    name: 'wrk (2 threads)',
+    async run(url, connections) {
+      const headers = Object.entries(CLIENT_HEADERS).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+      const [cmd, args] = withFiles('wrk', ['-t2', `-c${connections}`, `-d${SECONDS}s`, '--timeout', '10s', '--latency', ...headers, url]);
+      const out = await capture(cmd, args);
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+      const p50 = unit(/\n\s+50%\s+(\S+)/.exec(out)?.[1] ?? '');
+      const p99 = unit(/\n\s+99%\s+(\S+)/.exec(out)?.[1] ?? '');
+      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      const errors = (socket ? socket.slice(1).reduce((n, v) => n + Number(v), 0) : 0) + non2xx;
+      if (Number.isNaN(rps)) throw new Error(`cannot read wrk's output:\n${out}`);
+      return { rps, p50, p99, errors };
+    },
+  };
+}
+
+async function autocannonTool(): Promise<LoadTool> {
+  const { default: autocannon } = await import('autocannon');
+  return {
+    name: 'autocannon (in this process)',
+    async run(url, connections) {
+      const r = await autocannon({
+        url,
+        connections,
+        duration: SECONDS,
+        timeout: 10,
+        headers: CLIENT_HEADERS,
+      });
+      return {
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        errors: r.errors + r.timeouts + r.non2xx,
+      };
+    },
+  };
+}
+
+function capture(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('error', reject);
+    child.once('exit', () => resolve(out));
+  });
+}
+
+function rawGet(url: string, encoding: string): Promise<{ status: number; type: string; encoding: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { 'accept-encoding': encoding } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode!,
+          type: String(res.headers['content-type'] ?? 'application/octet-stream'),
+          encoding: String(res.headers['content-encoding'] ?? 'identity'),
+          body: Buffer.concat(chunks),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The server's cache lookups so far (hit / stale / miss), from its Prometheus metrics. */
+async function cacheLookups(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  if (res.status !== 200) return `metrics unavailable (${res.status})`;
+  const text = await res.text();
+  const counts = [...text.matchAll(/^vedetta_cache_lookups_total\{result="(\w+)"\} (\d+)/gm)].map((m) => `${m[1]} ${m[2]}`);
+  return counts.join(', ') || 'no cache lookups counted';
+}
+
+// ---- servers --------------------------------------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess | null, output: () => string) {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode}):\n${output()}`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within 300 s:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function dataSet(): Promise<{ dataDir?: string; label: string }> {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const database = await openDatabase({ databaseUrl: url });
+    try {
+      await database.migrate(join(ROOT, 'db/migrations'));
+      await loadLargeData(database.db, { log: say });
+    } catch (error) {
+      if (!String(error).includes('needs an empty database')) throw error;
+      say('DATABASE_URL already holds data: measuring it as it is');
+    } finally {
+      await database.close();
+    }
+    return { label: 'large data set on PostgreSQL (DATABASE_URL)' };
+  }
+  const cached = await prepareLargeDataDir((line) => say(line));
+  const dataDir = mkdtempSync(join(tmpdir(), 'vedetta-bench-read-'));
+  cpSync(cached, dataDir, { recursive: true });
+  rmSync(join(dataDir, 'vedetta.lock'), { force: true });
+  return {
+    dataDir,
+    label: 'large data set on PGlite (a copy of the cached folder)',
+  };
+}
+
+async function startOurs(dataDir: string | undefined): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  process.env.VEDETTA_TEST_BUILD_DIR ??= join(ROOT, 'node_modules/.cache/vedetta-tests/dist');
+  const { SERVER_ENTRY } = await import('../support/paths.ts');
+  const { default: build } = await import('../setup/build.ts');
+  await build();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    SITE_URL: url,
+    VEDETTA_DEMO: 'off',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    METRICS_TOKEN,
+    ADMIN_EMAIL: 'bench@example.test',
+    ADMIN_PASSWORD: 'bench-password-not-used-1234',
+  };
+  if (dataDir) env.DATA_DIR = dataDir;
+  const [cmd, args] = withFiles(process.execPath, [SERVER_ENTRY]);
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
+  child.stderr!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
+  await waitFor(`${url}/faq`, child, () => output);
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { url, child, stop };
+}
+
+/** The server's own pid: `bash -c … exec node` keeps the pid, so the child's pid is node's. */
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+type Static = { name: string; url: string; stop(): Promise<void> };
+
+async function startNginx(root: string): Promise<Static> {
+  const port = await freePort();
+  const conf = join(root, '..', 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes auto;
+worker_rlimit_nofile 65536;
+daemon off;
+pid ${join(root, '..', 'nginx.pid')};
+error_log ${join(root, '..', 'nginx-error.log')} warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  sendfile on;
+  gzip_static on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  types { text/html html; application/json json; application/rss+xml rss; }
+  default_type text/html;
+  client_body_temp_path ${join(root, '..', 'tmp')};
+  proxy_temp_path ${join(root, '..', 'tmp')};
+  fastcgi_temp_path ${join(root, '..', 'tmp')};
+  uwsgi_temp_path ${join(root, '..', 'tmp')};
+  scgi_temp_path ${join(root, '..', 'tmp')};
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location / { try_files $uri $uri/index.html =404; }
+  }
+}
+`,
+  );
+  mkdirSync(join(root, '..', 'tmp'), { recursive: true });
+  const child = spawn('nginx', ['-c', conf, '-p', dirname(conf)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/index.html`, child, () => output);
+  return {
+    name: `nginx ${spawnSync('nginx', ['-v'], { encoding: 'utf8' })
+      .stderr.trim()
+      .replace(/^nginx version: /, '')}`,
+    url,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGQUIT');
+      await exited;
+    },
+  };
+}
+
+/** The fallback: every file read once into memory, answered with a strong ETag, as a static server would. */
+async function startNodeStatic(files: Map<string, { body: Buffer; gzip: Buffer; type: string }>): Promise<Static> {
+  const { createHash } = await import('node:crypto');
+  const etags = new Map([...files].map(([path, f]) => [path, `"${createHash('sha1').update(f.body).digest('hex')}"`]));
+  const server = createHttpServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const file = files.get(path);
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = gzip ? file.gzip : file.body;
+    res.writeHead(200, {
+      'content-type': file.type,
+      'content-length': body.length,
+      etag: etags.get(path)!,
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
+    res.end(body);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    name: 'minimal node:http static server (nginx unavailable)',
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+// ---- main -----------------------------------------------------------------------------------------------------
+
+async function main() {
+  const tool: LoadTool = ensureDebianTool('wrk', 'wrk') ? wrkTool() : await autocannonTool();
+  const haveNginx = ensureDebianTool('nginx', 'nginx-light') || ensureDebianTool('nginx', 'nginx');
+  say(`load generator: ${tool.name}; Accept-Encoding: ${ENCODING}; ${SECONDS} s per run`);
+
+  const data = await dataSet();
+  say(`data: ${data.label}`);
+  say('booting the built server…');
+  const ours = await startOurs(data.dataDir);
+  const staticRoot = mkdtempSync(join(tmpdir(), 'vedetta-bench-static-'));
+  let stat: Static | undefined;
+  try {
+    const incidents = (await (await fetch(`${ours.url}/api/v2/incidents/unresolved.json`)).json()) as { incidents: { id: string }[] };
+    const incidentId =
+      incidents.incidents[0]?.id ??
+      (
+        (await (await fetch(`${ours.url}/api/v2/incidents.json`)).json()) as {
+          incidents: { id: string }[];
+        }
+      ).incidents[0]!.id;
+    const targets = [
+      { label: 'home (it)', path: '/', file: '/index.html' },
+      { label: 'home (en)', path: '/en/', file: '/en/index.html' },
+      {
+        label: 'incident',
+        path: `/incidents/${incidentId}`,
+        file: `/incidents/${incidentId}.html`,
+      },
+      {
+        label: 'summary.json',
+        path: '/api/v2/summary.json',
+        file: '/api/v2/summary.json',
+      },
+      { label: 'feed.rss', path: '/feed.rss', file: '/feed.rss' },
+    ];
+
+    // The exact bytes our server sends, plain and gzip, for the static server (fetched raw: fetch would decode).
+    const files = new Map<string, { body: Buffer; gzip: Buffer; type: string }>();
+    for (const t of targets) {
+      const plain = await rawGet(`${ours.url}${t.path}`, 'identity');
+      const gz = await rawGet(`${ours.url}${t.path}`, 'gzip');
+      if (plain.status !== 200 || gz.encoding !== 'gzip') throw new Error(`${t.path}: ${plain.status}, ${gz.encoding}`);
+      files.set(t.file, { body: plain.body, gzip: gz.body, type: plain.type });
+      mkdirSync(dirname(join(staticRoot, t.file)), { recursive: true });
+      writeFileSync(join(staticRoot, t.file), plain.body);
+      writeFileSync(join(staticRoot, `${t.file}.gz`), gz.body);
+      say(`${t.label.padEnd(13)} ${t.path}  ${(plain.body.length / 1024).toFixed(1)} kB, gzip ${(gz.body.length / 1024).toFixed(1)} kB`);
+    }
+    // nginx's workers run as an unprivileged user: let them read the folder mkdtemp made private.
+    for (const dir of [staticRoot, ...new Set([...files.keys()].map((f) => dirname(join(staticRoot, f))))]) chmodSync(dir, 0o755);
+    stat = haveNginx ? await startNginx(staticRoot) : await startNodeStatic(files);
+    say(`static server: ${stat.name}`);
+
+    const rows: { label: string; connections: number; ours: Run; stat: Run }[] = [];
+    for (const t of targets) {
+      for (const connections of CONNECTIONS) {
+        const staticPath = haveNginx ? t.file.replace(/\/index\.html$/, '/') : t.file;
+        // A short warm-up so neither side is measured filling its caches.
+        await tool.run(`${ours.url}${t.path}`, 10).catch(() => undefined);
+        say(`${t.label}: ${connections} connections, ours…`);
+        const o = await tool.run(`${ours.url}${t.path}`, connections);
+        say(`${t.label}: ${connections} connections, static…`);
+        const s = await tool.run(`${stat.url}${staticPath}`, connections);
+        rows.push({ label: t.label, connections, ours: o, stat: s });
+        say(
+          `  ours ${o.rps.toFixed(0)} req/s p50 ${o.p50.toFixed(2)} ms p99 ${o.p99.toFixed(2)} ms errors ${o.errors} | static ${s.rps.toFixed(0)} req/s (${(o.rps / s.rps).toFixed(2)}×)`,
+        );
+      }
+    }
+    const rss = peakRssMb(ours.child.pid!);
+    const lookups = await cacheLookups(ours.url);
+
+    const fmt = (n: number, d = 0) => n.toFixed(d);
+    console.log('');
+    console.log(`| response | conns | ours req/s | p50 ms | p99 ms | errors | static req/s | static p99 ms | ours/static |`);
+    console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
+    for (const r of rows) {
+      console.log(
+        `| ${r.label} | ${r.connections} | ${fmt(r.ours.rps)} | ${fmt(r.ours.p50, 2)} | ${fmt(r.ours.p99, 2)} | ${r.ours.errors} | ${fmt(r.stat.rps)} | ${fmt(r.stat.p99, 2)} | ${fmt(r.ours.rps / r.stat.rps, 2)}× |`,
+      );
+    }
+    console.log('');
+    console.log(`peak RSS of the server: ${rss.toFixed(0)} MB (VmHWM)`);
+    console.log(`public cache lookups: ${lookups}`);
+    console.log(`static server: ${stat.name}; load: ${tool.name}; Accept-Encoding: ${ENCODING}; ${SECONDS} s per run; data: ${data.label}`);
+
+    const checks: [string, boolean][] = [];
+    for (const r of rows.filter((r) => r.connections === 50 && (r.label === 'home (it)' || r.label === 'summary.json'))) {
+      checks.push([`${r.label} ≥ 0.6× static at 50 connections (${fmt(r.ours.rps / r.stat.rps, 2)}×)`, r.ours.rps >= 0.6 * r.stat.rps]);
+      checks.push([`${r.label} p99 ≤ 25 ms at 50 connections (${fmt(r.ours.p99, 2)} ms)`, r.ours.p99 <= 25]);
+    }
+    const errors1000 = rows.filter((r) => r.connections === 1000).reduce((n, r) => n + r.ours.errors, 0);
+    checks.push([`zero errors at 1,000 connections (${errors1000})`, errors1000 === 0]);
+    checks.push([`peak RSS ≤ 250 MB (${rss.toFixed(0)} MB)`, rss <= 250]);
+    for (const [label, ok] of checks) console.log(`${ok ? '✓' : '✗'} ${label}`);
+  } finally {
+    await stat?.stop();
+    await ours.stop();
+    rmSync(staticRoot, { recursive: true, force: true });
+    if (data.dataDir) rmSync(data.dataDir, { recursive: true, force: true });
+  }
+}
+
+if (!existsSync(join(ROOT, 'node_modules/.bin/astro'))) throw new Error('run npm install first');
+await main();

@@ -1,0 +1,99 @@
+/**
+ * Helpers for the operations end-to-end tests on PostgreSQL: an API token made with the admin CLI (as an
+ * operator would), a throwaway PostgreSQL server of the test's own that it may stop and start (never the shared
+ * test server), and polling with a deadline.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, chownSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from '../support/paths.ts';
+
+const run = promisify(execFile);
+
+export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+export const hasPostgresBinaries = () => existsSync(join(PG_BIN, 'pg_ctl')) && existsSync(join(PG_BIN, 'initdb'));
+
+/** `npm run admin -- create-token` on the server's database; returns the secret it prints once. */
+export async function createTokenWithCli(databaseUrl: string, scopes: string): Promise<string> {
+  const { stdout } = await run(process.execPath, ['src/cli/admin.ts', 'create-token', '--name', `e2e ${Date.now()}`, '--scopes', scopes], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, VEDETTA_DEMO: 'off' },
+  });
+  const secret = /Secret: (\S+)/.exec(stdout)?.[1];
+  if (!secret) throw new Error(`no secret in the admin CLI's output:\n${stdout}`);
+  return secret;
+}
+
+/** Polls `check` until it returns something other than undefined, or throws after `deadlineMs`. */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, deadlineMs = 30_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`gave up waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export type OwnPostgres = { url: string; stop(): Promise<void>; start(): Promise<void>; destroy(): Promise<void> };
+
+/**
+ * initdb + pg_ctl into a temporary folder on a free loopback port, as `.ci/with-postgres.sh` does (as the
+ * `postgres` user when running as root: the server refuses root). Asynchronous on purpose: the test keeps
+ * reading from the app while the server goes down and comes back.
+ */
+export async function startOwnPostgres(): Promise<OwnPostgres> {
+  const asRoot = userInfo().uid === 0;
+  const wrap = (cmd: string, args: string[]) => (asRoot ? (['runuser', ['-u', 'postgres', '--', cmd, ...args]] as const) : ([cmd, args] as const));
+  const pg = async (cmd: string, args: string[]) => {
+    const [file, argv] = wrap(join(PG_BIN, cmd), args);
+    return run(file, [...argv], { env: { ...process.env, LC_ALL: 'C' } });
+  };
+  const work = mkdtempSync(join(tmpdir(), 'vedetta-own-pg-'));
+  if (asRoot) {
+    const { stdout } = await run('id', ['-u', 'postgres']).catch(() => ({ stdout: '' }));
+    if (!stdout.trim()) await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+    chownSync(work, uid, uid);
+  }
+  const port = await freePort();
+  const data = join(work, 'data');
+  const options = `-p ${port} -k ${work} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  await pg('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  const start = async () => {
+    await pg('pg_ctl', ['-D', data, '-l', join(work, 'server.log'), '-w', '-t', '60', '-o', options, 'start']);
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    // -m fast: what a package upgrade or a failover does; sessions get 57P01 admin_shutdown.
+    stop: async () => {
+      await pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    start,
+    async destroy() {
+      await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * Operations against the BUILT server, as an orchestrator sees it: probes, the token-protected metrics, JSON
+ * log lines carrying the request id, and a graceful stop on SIGTERM that lets a request in flight finish,
+ * refuses new connections, closes the database (PGlite gives up its folder lock) and exits 0.
+ */
+import { existsSync } from 'node:fs';
+import { type ClientRequest, request } from 'node:http';
+import { join } from 'node:path';
+import parsePrometheus from 'parse-prometheus-text-format';
+import { describe, expect, it } from 'vitest';
+import { startServer, useServer } from '../support/server.ts';
+
+const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes; a readable failure otherwise. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, deadlineMs = 20_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`gave up waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+describe('probes, metrics and logs', () => {
+  const server = useServer({ VEDETTA_DEMO: 'off', METRICS_TOKEN });
+
+  it('answers /healthz and /readyz with no-store', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('cache-control')).toBe('no-store');
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = await ready.json();
+    expect(body.status).toBe('ready');
+    expect(body.migrations.applied).toBe(body.migrations.expected);
+  });
+
+  it('serves /metrics only with the token, in a format Prometheus parses, counting the requests it saw', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server.url}/metrics`, { headers: { Authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    await (await fetch(`${server.url}/`)).text();
+    const res = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const families = parsePrometheus(text);
+    const requests = families.find((f) => f.name === 'vedetta_http_requests_total');
+    // The home page is labelled with Astro's route pattern.
+    const home = requests?.metrics.find((m) => m.labels?.route === '/' && m.labels?.method === 'GET');
+    expect(Number(home?.value)).toBeGreaterThanOrEqual(1);
+    expect(families.find((f) => f.name === 'vedetta_outbox_depth')?.metrics.length).toBe(4);
+  });
+
+  it('writes one JSON log line per request with the id it echoed', async () => {
+    const res = await fetch(`${server.url}/api/v1/incidents`, { headers: { 'X-Request-Id': 'e2e-log-check-1' } });
+    expect(res.headers.get('x-request-id')).toBe('e2e-log-check-1');
+    await res.text();
+    const line = await until('the log line', async () =>
+      server
+        .logs()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.requestId === 'e2e-log-check-1'),
+    );
+    expect(line).toMatchObject({ level: 'info', msg: 'request', method: 'GET', route: '/api/v1/incidents', status: 401 });
+  });
+});
+
+describe('SIGTERM', () => {
+  // Boots its own server (a new PGlite folder takes seconds on a busy machine), hence the longer timeout.
+  it('finishes the request in flight, refuses new connections, releases the PGlite folder and exits 0', { timeout: 240_000 }, async () => {
+    const server = await startServer({ VEDETTA_DEMO: 'off', METRICS_TOKEN, SHUTDOWN_GRACE_MS: '20000' });
+    try {
+      const inFlight = async () => {
+        const res = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+        const family = parsePrometheus(await res.text()).find((f) => f.name === 'vedetta_http_requests_in_flight');
+        return Number(family?.metrics[0]?.value);
+      };
+      // A sign-in form whose body arrives in two parts: the page waits for the whole form, so the request is in
+      // flight for as long as the test holds the second part back.
+      const body = 'email=someone%40example.com&password=not-the-password&_nonce=x';
+      const half = Math.floor(body.length / 2);
+      let req!: ClientRequest;
+      const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        req = request(
+          `${server.url}/admin/sign-in`,
+          {
+            method: 'POST',
+            headers: {
+              'Content-Type': 'application/x-www-form-urlencoded',
+              'Content-Length': String(Buffer.byteLength(body)),
+              Origin: server.url,
+            },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+      });
+      req.write(body.slice(0, half));
+      // The scrape itself is one request in flight; the held sign-in is the second.
+      await until('the sign-in request to be in flight', async () => ((await inFlight()) >= 2 ? true : undefined));
+
+      process.kill(server.pid, 'SIGTERM');
+      // New connections are refused once the server stopped listening, while the held request is still open.
+      await until('the listener to close', async () => {
+        try {
+          await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+          return undefined;
+        } catch {
+          return true;
+        }
+      });
+      req.end(body.slice(half));
+      const done = await answer;
+      expect(done.status).toBeGreaterThanOrEqual(200);
+      expect(done.status).toBeLessThan(500);
+      expect(done.text).toContain('<html');
+
+      expect(await server.exited).toBe(0);
+      expect(existsSync(join(server.dataDir, 'vedetta.lock'))).toBe(false);
+      const stopLines = server
+        .logs()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { msg: string });
+      expect(stopLines.map((l) => l.msg)).toEqual(expect.arrayContaining(['stopping', 'stopped']));
+    } finally {
+      await server.stop();
+    }
+  });
+});
