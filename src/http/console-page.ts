@@ -11,6 +11,7 @@ import type { Ctx } from '../services/context.ts';
 import { ServiceError } from '../services/errors.ts';
 import { type Permission, grants } from '../services/permissions.ts';
 import { type FieldErrors, FormReader, LOCALE_COOKIE, SIGN_IN_PATH, consoleLocale } from './console.ts';
+import { escapeHtml } from '../domain/html.ts';
 
 export type Console = {
   locale: Locale;
@@ -148,8 +149,6 @@ function translateMessage(message: string, t: AdminDictionary): string {
   return message;
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The texts an operator typed into a refused form (`title.it`, `body.en`…), to hand back rather than lose. */
 function keptTexts(data: FormData): [string, string][] {

@@ -5,6 +5,9 @@
  */
 import type { Locale } from '../domain/vocab.ts';
 import { SITE } from '../i18n/index.ts';
+import { escapeHtml } from '../domain/html.ts';
+
+export { escapeHtml };
 
 export const COLORS = {
   text: '#1a1a1a',
@@ -16,9 +19,6 @@ export const COLORS = {
   panel: '#f3f5f8',
 } as const;
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
 
 export const FONT = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 

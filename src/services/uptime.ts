@@ -58,7 +58,9 @@ async function loadIntervals(ctx: Ctx, serviceIds: string[], from: Date) {
 }
 
 /** The last `days` local days of each service: stored figures for closed days, live ones for today. */
-export async function uptimeDays(ctx: Ctx, serviceIds: string[], days: number): Promise<UptimeDays> {
+export async function uptimeDays(ctx: Ctx, requestedIds: string[], days: number): Promise<UptimeDays> {
+  // Callers pass the services of several incidents, which may repeat; one upsert must not touch a row twice.
+  const serviceIds = [...new Set(requestedIds)];
   const now = ctx.now();
   const windows = dayWindows({ days, now, timeZone: ctx.timeZone });
   const closed = windows.slice(0, -1);

@@ -37,10 +37,11 @@ describe('scopes on every route', () => {
     const ops = await operations();
     expect(ops.length).toBeGreaterThan(35);
     for (const scope of ['read', 'write', 'admin'] as const) expect(ops.some((o) => o.scope === scope)).toBe(true);
-    // Reads need read, every change needs write or admin, tokens and operators need admin.
+    // Reads need read, every change needs write; tokens, operators and webhooks (whose reads show signing
+    // secrets) need admin.
     for (const o of ops) {
       const label = `${o.method} ${o.path}`;
-      if (/^\/(tokens|operators)/.test(o.path)) expect(o.scope, label).toBe('admin');
+      if (/^\/(tokens|operators|webhooks)/.test(o.path)) expect(o.scope, label).toBe('admin');
       else if (o.method === 'GET') expect(o.scope, label).toBe('read');
       else expect(o.scope, label).toBe('write');
     }

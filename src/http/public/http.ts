@@ -11,6 +11,7 @@ import { localePath } from '../../i18n/index.ts';
 import type { Ctx } from '../../services/context.ts';
 import { type PublicVersion, publicVersion } from '../../services/public-feed.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache/policy.ts';
+import { escapeHtml as escapeText } from '../../domain/html.ts';
 
 export type PublicDeps = {
   /** A fresh service context per request (the runtime's `ctx`). */
@@ -34,12 +35,7 @@ export function stripInvalidXmlChars(text: string): string {
 }
 
 export function escapeXml(text: string): string {
-  return stripInvalidXmlChars(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return escapeText(stripInvalidXmlChars(text));
 }
 
 /** Same escaping for HTML text and attributes. */
