@@ -22,6 +22,11 @@ const EnvSchema = z.object({
   /** First run only: that administrator's password; when absent, one is generated and printed once. */
   ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(200).optional(),
   /** How often maintenance windows and heartbeats are checked; 0 turns the scheduler off in this instance. */
+  /**
+   * How many reverse proxies in front of Vedetta append to X-Forwarded-For (0: none, the socket's peer is the
+   * client). Public forms are rate limited per client address, so behind a proxy this must be set.
+   */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   /**
    * on: webhook targets on private, loopback or link-local addresses, and plain http, are accepted. For local
@@ -65,6 +70,8 @@ export type Config = {
   /** First-run administrator (ADMIN_EMAIL / ADMIN_PASSWORD); both optional. */
   adminEmail?: string;
   adminPassword?: string;
+  /** TRUST_PROXY: reverse proxies in front that append to X-Forwarded-For. */
+  trustProxy: number;
   /** 0 = no scheduler in this instance (default 5000). */
   schedulerIntervalMs?: number;
   /** WEBHOOKS_ALLOW_PRIVATE=on (see src/webhooks/policy.ts); absent = off. */
@@ -104,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminEmail: e.ADMIN_EMAIL,
     adminPassword: e.ADMIN_PASSWORD,
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    trustProxy: e.TRUST_PROXY,
     webhooksAllowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === 'on',
     resendApiKey: e.RESEND_API_KEY,
     resendBaseUrl: e.RESEND_BASE_URL,

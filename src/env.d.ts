@@ -4,6 +4,8 @@ declare namespace App {
   interface Locals {
     /** The request's service context, set by src/fetch.ts before Astro renders. */
     ctx: import('./services/context.ts').Ctx;
+    /** TRUST_PROXY: how many reverse proxies in front append to X-Forwarded-For (src/components/client-address.ts). */
+    trustedProxies: number;
     /** DATA_DIR/mail: where the embedded transport writes `.eml` files (the console's mail list reads them). */
     mailDir: string;
     /**

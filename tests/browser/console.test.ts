@@ -219,9 +219,16 @@ describe('operator console in a browser', () => {
       '/admin/operators',
       '/admin/tokens',
       '/admin/audit',
+      '/admin/subscribers',
+      '/admin/subscribers/import',
+      '/admin/mail',
+      '/admin/webhooks',
     ];
     // Every page in Italian; in English the pages with the most varied markup (the strings differ, not the structure).
-    const english = new Set(['/admin', `/admin/incidents/${incidentId}`, `/admin/incidents/${incidentId}/plan`, `/admin/incidents/${incidentId}/notices`, '/admin/audit']);
+    const english = new Set([
+      '/admin', `/admin/incidents/${incidentId}`, `/admin/incidents/${incidentId}/plan`, `/admin/incidents/${incidentId}/notices`, '/admin/audit',
+      '/admin/subscribers', '/admin/webhooks',
+    ]);
     for (const locale of ['it-IT', 'en-GB']) {
       const page = await axePage(locale);
       await signIn(page);

@@ -78,7 +78,7 @@ describe('public pages in a browser', () => {
       const report = formatViolations(await axe(page));
       if (report) failures.push(`${label}\n${report}`);
     };
-    for (const path of ['/subscribe', '/en/subscribe']) {
+    for (const path of ['/subscribe', '/en/subscribe', '/webhooks', '/en/webhooks']) {
       await page.goto(`${server.url}${path}`);
       await check(path);
     }

@@ -9,6 +9,7 @@
  */
 import type { AstroGlobal } from 'astro';
 import { isLocale } from '../../domain/i18n.ts';
+import { clientAddress } from '../client-address.ts';
 import type { Locale } from '../../domain/vocab.ts';
 import { localePath } from '../../i18n/index.ts';
 import { ServiceError } from '../../services/errors.ts';
@@ -71,13 +72,6 @@ function privatePage(page: Page) {
   page.response.headers.set('X-Robots-Tag', 'noindex');
 }
 
-function clientAddress(page: Page): string | undefined {
-  try {
-    return page.clientAddress;
-  } catch {
-    return undefined; // not every adapter or test harness knows it; the per-address limit still applies
-  }
-}
 
 export async function handleSubscribe(page: Page, locale: Locale): Promise<SubscribeState> {
   privatePage(page);

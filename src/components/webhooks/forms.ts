@@ -5,6 +5,7 @@
  */
 import type { AstroGlobal } from 'astro';
 import { isLocale } from '../../domain/i18n.ts';
+import { clientAddress } from '../client-address.ts';
 import type { Locale } from '../../domain/vocab.ts';
 import { ServiceError } from '../../services/errors.ts';
 import { RateLimited } from '../../services/form-limits.ts';
@@ -33,13 +34,6 @@ function privatePage(page: AstroGlobal) {
   page.response.headers.set('X-Robots-Tag', 'noindex');
 }
 
-function clientAddress(page: AstroGlobal): string {
-  try {
-    return page.clientAddress || 'unknown';
-  } catch {
-    return 'unknown'; // not every adapter or harness knows it; the per-owner limit still applies
-  }
-}
 
 /** The service names the wrong fields in English; the page shows its own words, picked by the reason. */
 function fieldErrors(error: ServiceError): FieldErrors {
