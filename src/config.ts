@@ -71,7 +71,7 @@ export type Config = {
   adminEmail?: string;
   adminPassword?: string;
   /** TRUST_PROXY: reverse proxies in front that append to X-Forwarded-For. */
-  trustProxy: number;
+  trustProxy?: number;
   /** 0 = no scheduler in this instance (default 5000). */
   schedulerIntervalMs?: number;
   /** WEBHOOKS_ALLOW_PRIVATE=on (see src/webhooks/policy.ts); absent = off. */

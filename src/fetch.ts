@@ -71,7 +71,7 @@ app.use('*', async (c, next) => {
   getFetchState(c).locals.ctx = runtime.ctx();
   // Where the embedded transport writes e-mails, for the console's mail list (the only config a page needs).
   getFetchState(c).locals.mailDir = mailDir(config);
-  getFetchState(c).locals.trustedProxies = config.trustProxy;
+  getFetchState(c).locals.trustedProxies = config.trustProxy ?? 0;
   await next();
 });
 app.use('*', consoleSession()); // the operator behind the console's session cookie (/admin only)
