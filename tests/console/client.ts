@@ -61,6 +61,33 @@ export async function bootServer(env: Record<string, string>, attempts = 3): Pro
   throw last;
 }
 
+export const ADMIN = 'admin@example.com';
+export const EDITOR = 'editor@example.com';
+export const VIEWER = 'viewer@example.com';
+
+/**
+ * A built server without the demo, an administrator signed in, and what most console tests start from, made
+ * through the console itself: an editor, a viewer and two services (`sending`, `web`).
+ */
+export async function bootConsole(env: Record<string, string> = {}): Promise<{ server: RunningServer; admin: ConsoleClient }> {
+  await ensureBuilt();
+  const server = await bootServer({ VEDETTA_DEMO: 'off', ADMIN_EMAIL: ADMIN, ADMIN_PASSWORD: PASSWORD, ...env });
+  const admin = new ConsoleClient(server.url);
+  const signedIn = await admin.signIn(ADMIN);
+  if (signedIn.status !== 303) throw new Error(`administrator sign-in answered ${signedIn.status}`);
+  const post = async (path: string, form: Record<string, string>) => {
+    const r = await admin.post(path, { _csrf: await admin.csrf(path), ...form });
+    if (r.status !== 303) throw new Error(`${path} answered ${r.status}: ${text(r.html).slice(0, 500)}`);
+  };
+  for (const [email, role] of [[EDITOR, 'editor'], [VIEWER, 'viewer']] as const) {
+    await post('/admin/operators', { _action: 'create', name: role, email, role, password: PASSWORD });
+  }
+  for (const [key, it, en] of [['sending', 'Invio fatture', 'Invoice sending'], ['web', 'Portale web', 'Web portal']] as const) {
+    await post('/admin/services', { _action: 'create', key, 'name.it': it, 'name.en': en, status: 'operational' });
+  }
+  return { server, admin };
+}
+
 export type Reply = { status: number; html: string; location: string | null; setCookies: string[]; headers: Headers };
 
 export class ConsoleClient {

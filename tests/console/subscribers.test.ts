@@ -7,11 +7,8 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../support/server.ts';
-import { ConsoleClient, PASSWORD, type Reply, bootServer, decode, ensureBuilt, hidden, text } from './client.ts';
+import { ConsoleClient, EDITOR, VIEWER, type Reply, bootConsole, decode, hidden, text } from './client.ts';
 
-const ADMIN = 'admin@example.com';
-const EDITOR = 'editor@example.com';
-const VIEWER = 'viewer@example.com';
 
 let server: RunningServer;
 let admin: ConsoleClient;
@@ -61,20 +58,7 @@ async function importCsv(client: ConsoleClient, csv: string, apply: Record<strin
 }
 
 beforeAll(async () => {
-  await ensureBuilt();
-  server = await bootServer({ VEDETTA_DEMO: 'off', ADMIN_EMAIL: ADMIN, ADMIN_PASSWORD: PASSWORD });
-  admin = new ConsoleClient(server.url);
-  expect((await admin.signIn(ADMIN)).status).toBe(303);
-  for (const [email, role] of [[EDITOR, 'editor'], [VIEWER, 'viewer']]) {
-    const csrf = await admin.csrf('/admin/operators');
-    const r = await admin.post('/admin/operators', { _csrf: csrf, _action: 'create', name: role!, email: email!, role: role!, password: PASSWORD });
-    expect(r.status, r.html.slice(0, 500)).toBe(303);
-  }
-  for (const [key, it, en] of [['sending', 'Invio fatture', 'Invoice sending'], ['web', 'Portale web', 'Web portal']]) {
-    const csrf = await admin.csrf('/admin/services');
-    const r = await admin.post('/admin/services', { _csrf: csrf, _action: 'create', key: key!, 'name.it': it!, 'name.en': en!, status: 'operational' });
-    expect(r.status, text(r.html).slice(0, 500)).toBe(303);
-  }
+  ({ server, admin } = await bootConsole());
   editor = new ConsoleClient(server.url);
   expect((await editor.signIn(EDITOR)).status).toBe(303);
   viewer = new ConsoleClient(server.url);
