@@ -186,4 +186,23 @@ describe('subscribing, confirming, changing language, leaving', () => {
     expect(left.status).toBe(200);
     expect(plain(await (await fetch(`${server.url}${managePath}`)).text())).toContain('Cancelled');
   });
+
+  // Last in the file: it spends this address's budget. TRUST_PROXY is 0 here, so a forged X-Forwarded-For
+  // must not buy a fresh budget either.
+  it('too many subscriptions from one address get 429 with Retry-After and the form back, whatever X-Forwarded-For says', async () => {
+    let refused: Response | undefined;
+    for (let i = 0; i < 15 && !refused; i++) {
+      const res = await fetch(`${server.url}/en/subscribe`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url, 'X-Forwarded-For': `198.51.100.${i}` },
+        body: form([['action', 'subscribe'], ['email', `flood.${i}@example.test`], ['locale', 'en'], ['scope', 'all']]),
+      });
+      if (res.status === 429) refused = res;
+      else expect(res.status).toBe(200);
+    }
+    expect(refused, 'no 429 within 15 subscriptions from one address').toBeDefined();
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused!.text()).toMatch(/<input[^>]*id="email"/);
+  });
 });

@@ -10,10 +10,10 @@
 import type { AstroGlobal } from 'astro';
 import { isLocale } from '../../domain/i18n.ts';
 import { clientAddress } from '../client-address.ts';
+import { privatePage, refusedForm } from '../public-form.ts';
 import type { Locale } from '../../domain/vocab.ts';
 import { localePath } from '../../i18n/index.ts';
 import { ServiceError } from '../../services/errors.ts';
-import { RateLimited } from '../../services/form-limits.ts';
 import {
   type SubscriptionView,
   checkConfirmLink,
@@ -67,10 +67,6 @@ function fieldErrors(error: ServiceError): FieldErrors {
   return Object.keys(out).length ? out : { generic: true };
 }
 
-function privatePage(page: Page) {
-  page.response.headers.set('Cache-Control', 'no-store');
-  page.response.headers.set('X-Robots-Tag', 'noindex');
-}
 
 
 export async function handleSubscribe(page: Page, locale: Locale): Promise<SubscribeState> {
@@ -88,16 +84,7 @@ export async function handleSubscribe(page: Page, locale: Locale): Promise<Subsc
     await subscribe(ctx, { ...values, ip: clientAddress(page) });
     return { kind: 'sent', email: values.email, locale: values.locale };
   } catch (error) {
-    if (error instanceof RateLimited) {
-      page.response.status = 429;
-      page.response.headers.set('Retry-After', String(error.retryAfterSeconds));
-      return { kind: 'form', values, errors: {}, retryMinutes: Math.ceil(error.retryAfterSeconds / 60) };
-    }
-    if (error instanceof ServiceError && error.code === 'validation_failed') {
-      page.response.status = 400;
-      return { kind: 'form', values, errors: fieldErrors(error) };
-    }
-    throw error;
+    return refusedForm(page, error, values, fieldErrors);
   }
 }
 

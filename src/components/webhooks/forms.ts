@@ -6,9 +6,9 @@
 import type { AstroGlobal } from 'astro';
 import { isLocale } from '../../domain/i18n.ts';
 import { clientAddress } from '../client-address.ts';
+import { privatePage, refusedForm } from '../public-form.ts';
 import type { Locale } from '../../domain/vocab.ts';
 import { ServiceError } from '../../services/errors.ts';
-import { RateLimited } from '../../services/form-limits.ts';
 import { confirmWebhook, registerWebhook } from '../../services/webhooks.ts';
 
 export type Values = { url: string; events: string[]; ownerEmail: string; locale: Locale };
@@ -29,10 +29,6 @@ const text = (form: FormData, name: string) => {
   return typeof v === 'string' ? v : '';
 };
 
-function privatePage(page: AstroGlobal) {
-  page.response.headers.set('Cache-Control', 'no-store');
-  page.response.headers.set('X-Robots-Tag', 'noindex');
-}
 
 
 /** The service names the wrong fields in English; the page shows its own words, picked by the reason. */
@@ -73,16 +69,7 @@ export async function handleRegister(page: AstroGlobal, locale: Locale): Promise
     await registerWebhook(page.locals.ctx, { ...values, clientIp: clientAddress(page) });
     return { kind: 'sent', email: values.ownerEmail };
   } catch (error) {
-    if (error instanceof RateLimited) {
-      page.response.status = 429;
-      page.response.headers.set('Retry-After', String(error.retryAfterSeconds));
-      return { kind: 'form', values, errors: {}, retryMinutes: Math.ceil(error.retryAfterSeconds / 60) };
-    }
-    if (error instanceof ServiceError && error.code === 'validation_failed') {
-      page.response.status = 400;
-      return { kind: 'form', values, errors: fieldErrors(error) };
-    }
-    throw error;
+    return refusedForm(page, error, values, fieldErrors);
   }
 }
 
