@@ -124,6 +124,18 @@ describe('the error shape', () => {
       expectError(await a.get(`${V1}/no-such-thing`, null), 401, 'unauthorized');
     }));
 
+  it('a known path with a method it does not take is a 405 that lists the methods it does take', () =>
+    api.run(async (a) => {
+      const admin = await a.token('admin');
+      const onList = await a.call('PUT', `${V1}/incidents`, { token: admin, body: {} });
+      expectError(onList, 405, 'method_not_allowed');
+      expect(onList.headers.get('allow')).toBe('GET, HEAD, POST');
+      const onItem = await a.call('DELETE', `${V1}/services/any-key`, { token: admin });
+      expectError(onItem, 405, 'method_not_allowed');
+      expect(onItem.headers.get('allow')).toContain('PATCH');
+      expect(onItem.headers.get('allow')).not.toContain('DELETE');
+    }));
+
   it('every response carries X-Request-Id; a sane client id is kept, a strange one replaced', () =>
     api.run(async (a) => {
       const read = await a.token('read');

@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'not_found',
+  'method_not_allowed',
   'conflict',
   'idempotency_key_reused',
   'idempotency_in_progress',
