@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { OPERATOR_ROLES, TOKEN_SCOPES } from '../../src/domain/vocab.ts';
 import { createdAt, idColumn, tstz } from './columns.ts';
 
@@ -15,6 +15,8 @@ export const operators = pgTable(
     lockedUntil: tstz('locked_until'),
     disabledAt: tstz('disabled_at'),
     lastLoginAt: tstz('last_login_at'),
+    /** Set for a generated first-run password and after an administrator's reset: the console asks for a new one first. */
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('operators_email_uq').on(t.email)],

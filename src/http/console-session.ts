@@ -4,10 +4,19 @@ import { getFetchState } from 'astro/hono';
 import { operatorForSession } from '../services/auth.ts';
 import { cookieSecurity, isConsolePath } from './console.ts';
 
+export const ACCOUNT_PATH = '/admin/account';
+
+/**
+ * What an operator who must first choose their own password (generated first-run password, administrator's
+ * reset) may still open: the account page, signing out or in again, the language switch, and static assets.
+ */
+const OPEN_BEFORE_PASSWORD_CHANGE = new Set([ACCOUNT_PATH, '/admin/sign-out', '/admin/sign-in', '/admin/language', '/admin/console.js']);
+
 /**
  * Resolves the operator behind the console's session cookie, for console paths only (/admin…), and hands
  * it to the Astro pages as `Astro.locals.operator` with the raw token as `Astro.locals.sessionToken` (the
- * pages derive the CSRF token from it). Public pages never pay for the lookup.
+ * pages derive the CSRF token from it). Public pages never pay for the lookup. An operator who must choose
+ * their own password first is sent (303) to the account page from every other console page.
  *
  * Must run after the middleware that sets `locals.ctx` and before Astro's handlers.
  */
@@ -24,6 +33,10 @@ export function consoleSession(): MiddlewareHandler {
       const operator = token ? await operatorForSession(ctx, token) : null;
       state.locals.operator = operator;
       state.locals.sessionToken = operator ? token : null;
+      if (operator?.mustChangePassword && !OPEN_BEFORE_PASSWORD_CHANGE.has(url.pathname.replace(/\/+$/, ''))) {
+        c.header('Cache-Control', 'no-store');
+        return c.redirect(ACCOUNT_PATH, 303);
+      }
       await next();
       // Astro's piecewise handlers (`pages()` in src/fetch.ts) leave the cookies a page set with
       // `Astro.cookies` off the response (only the all-in-one `astro()` handler writes them), so the

@@ -64,6 +64,11 @@ export function operatorActor(op: Pick<Operator, 'id' | 'role'>): Actor {
 }
 
 export async function createOperator(ctx: Ctx, input: z.input<typeof CreateOperatorInput>): Promise<PublicOperator> {
+  return insertOperator(ctx, input, false);
+}
+
+/** createOperator, optionally asking the operator to choose their own password at the next sign-in. */
+async function insertOperator(ctx: Ctx, input: z.input<typeof CreateOperatorInput>, mustChangePassword: boolean): Promise<PublicOperator> {
   authorize(ctx.actor, 'admin');
   const data = parseInput(CreateOperatorInput, input);
   const passwordHash = await hashPassword(data.password);
@@ -71,7 +76,7 @@ export async function createOperator(ctx: Ctx, input: z.input<typeof CreateOpera
     // ON CONFLICT rather than a look-up first: two concurrent creations must not end in a raw unique violation.
     const [row] = await tx.db
       .insert(operators)
-      .values({ email: data.email, name: data.name, role: data.role, passwordHash, createdAt: tx.now() })
+      .values({ email: data.email, name: data.name, role: data.role, passwordHash, mustChangePassword, createdAt: tx.now() })
       .onConflictDoNothing({ target: operators.email })
       .returning();
     if (!row) throw new ServiceError('conflict', 'An operator with this e-mail already exists.', { email: 'already used' });
@@ -85,7 +90,7 @@ export const DEFAULT_ADMIN_EMAIL = 'admin@vedetta.local';
 
 /**
  * The first administrator of an empty installation: from the given password, or a generated one that the
- * caller prints once. Returns null when operators already exist.
+ * caller prints once (and that the console then makes them replace). Returns null when operators already exist.
  */
 export async function ensureFirstAdmin(
   ctx: Ctx,
@@ -96,7 +101,7 @@ export async function ensureFirstAdmin(
   // A placeholder that passes the e-mail check ("admin@localhost" does not); set ADMIN_EMAIL to choose it.
   const email = opts.email ?? DEFAULT_ADMIN_EMAIL;
   try {
-    await createOperator(ctx, { email, name: 'Administrator', role: 'admin', password: opts.password ?? generated! });
+    await insertOperator(ctx, { email, name: 'Administrator', role: 'admin', password: opts.password ?? generated! }, generated !== null);
   } catch (error) {
     // Another instance booting at the same time created it first.
     if (error instanceof ServiceError && error.code === 'conflict') return null;
@@ -114,7 +119,8 @@ export async function setPassword(ctx: Ctx, input: { email: string; password: st
     if (!current) throw notFound('operator', data.email);
     const [row] = await tx.db
       .update(operators)
-      .set({ passwordHash, failedLogins: 0, lockedUntil: null })
+      // Someone else now knows this password: the operator chooses their own at the next sign-in.
+      .set({ passwordHash, failedLogins: 0, lockedUntil: null, mustChangePassword: true })
       .where(eq(operators.id, current.id))
       .returning();
     // A reset signs the operator out everywhere.
@@ -124,7 +130,7 @@ export async function setPassword(ctx: Ctx, input: { email: string; password: st
       objectType: 'operator',
       objectId: current.id,
       before: { failedLogins: current.failedLogins, lockedUntil: current.lockedUntil },
-      after: { passwordChanged: true, failedLogins: 0, lockedUntil: null, sessionsEnded: ended.length },
+      after: { passwordChanged: true, failedLogins: 0, lockedUntil: null, mustChangePassword: true, sessionsEnded: ended.length },
     });
     return stripSecret(row!);
   });
@@ -366,7 +372,7 @@ export async function updateOperator(ctx: Ctx, input: In<typeof UpdateOperatorIn
 
 /**
  * The signed-in operator changes their own password (any role), proving the current one. Their other sessions
- * end; the one in use stays.
+ * end; the one in use stays. Clears the request to choose a new password (first run, reset).
  */
 export async function changeOwnPassword(
   ctx: Ctx,
@@ -381,7 +387,7 @@ export async function changeOwnPassword(
   }
   const passwordHash = await hashPassword(data.newPassword);
   return inTransaction(ctx, async (tx) => {
-    const [row] = await tx.db.update(operators).set({ passwordHash }).where(eq(operators.id, op.id)).returning();
+    const [row] = await tx.db.update(operators).set({ passwordHash, mustChangePassword: false }).where(eq(operators.id, op.id)).returning();
     const keep = input.keepSessionToken ? sha256(input.keepSessionToken) : '';
     const sessions = await tx.db.select().from(operatorSessions).where(eq(operatorSessions.operatorId, op.id));
     for (const s of sessions) if (s.tokenHash !== keep) await tx.db.delete(operatorSessions).where(eq(operatorSessions.id, s.id));

@@ -112,6 +112,7 @@ const en: AdminDictionary = {
     'operator-created': 'Operator created.',
     'operator-saved': 'Operator updated.',
     'token-revoked': 'Token revoked.',
+    'password-changed': 'Password changed. Your other open sessions have been signed out.',
     'subscriber-suppressed': 'Address suppressed: it will receive no more e-mails.',
     'subscriber-removed': 'Address erased.',
   },
@@ -400,6 +401,22 @@ const en: AdminDictionary = {
     password: 'Initial password',
     passwordHint: 'At least 12 characters. Give it to the operator through a channel other than e-mail.',
     createSubmit: 'Create the operator',
+  },
+
+  myAccount: {
+    title: 'My account',
+    link: 'My account',
+    name: 'Name',
+    email: 'E-mail',
+    role: 'Role',
+    mustChange: 'Before you go on, choose your own password: the current one was generated or reset by someone else. The other console pages open once it is changed.',
+    changeTitle: 'Change password',
+    currentPassword: 'Current password',
+    newPassword: 'New password',
+    newPasswordHint: 'At least 12 characters. Your other open sessions will be signed out.',
+    repeatPassword: 'Repeat the new password',
+    mismatch: 'does not match the new password',
+    submit: 'Change password',
   },
 
   tokens: {

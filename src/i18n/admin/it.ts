@@ -83,6 +83,7 @@ const it = {
     'must be a date-time (ISO 8601)': 'data e ora non valide',
     'must be an e-mail address': 'deve essere un indirizzo e-mail',
     'at least 12 characters': 'almeno 12 caratteri',
+    'not right': 'non è corretta',
     'already used': 'già in uso',
     'lower-case letters, digits and dashes, up to 48 characters': 'solo lettere minuscole, cifre e trattini, massimo 48 caratteri',
     'lower-case letters, digits and dashes': 'solo lettere minuscole, cifre e trattini',
@@ -145,6 +146,7 @@ const it = {
     'operator-created': 'Operatore creato.',
     'operator-saved': 'Operatore aggiornato.',
     'token-revoked': 'Token revocato.',
+    'password-changed': 'Password cambiata. Le altre sessioni aperte con il tuo account sono state chiuse.',
     'subscriber-suppressed': 'Indirizzo bloccato: non riceverà più e-mail.',
     'subscriber-removed': 'Indirizzo cancellato.',
   },
@@ -433,6 +435,22 @@ const it = {
     password: 'Password iniziale',
     passwordHint: 'Almeno 12 caratteri. Comunicala all’operatore per un canale diverso dall’e-mail.',
     createSubmit: 'Crea l’operatore',
+  },
+
+  myAccount: {
+    title: 'Il mio account',
+    link: 'Il mio account',
+    name: 'Nome',
+    email: 'E-mail',
+    role: 'Ruolo',
+    mustChange: 'Prima di continuare scegli una tua password: quella attuale è stata generata o reimpostata da altri. Le altre pagine della console si aprono dopo il cambio.',
+    changeTitle: 'Cambia la password',
+    currentPassword: 'Password attuale',
+    newPassword: 'Nuova password',
+    newPasswordHint: 'Almeno 12 caratteri. Le altre sessioni aperte con il tuo account verranno chiuse.',
+    repeatPassword: 'Ripeti la nuova password',
+    mismatch: 'non coincide con la nuova password',
+    submit: 'Cambia la password',
   },
 
   tokens: {

@@ -14,6 +14,7 @@ import {
   createApiToken,
   createOperator,
   csrfTokenFor,
+  ensureFirstAdmin,
   listApiTokens,
   operatorActor,
   operatorForSession,
@@ -178,6 +179,51 @@ describe('sessions', { timeout: 120_000 }, () => {
     expect(checkCsrf(undefined, csrfTokenFor(a.token))).toBe(false);
     expect(checkCsrf(a.token, csrfTokenFor(a.token).slice(1))).toBe(false);
     expect(csrfTokenFor(a.token)).not.toContain(a.token);
+  });
+});
+
+describe('the request to choose an own password (must_change_password)', { timeout: 120_000 }, () => {
+  const flagOf = async (db: Parameters<typeof ctxFor>[0], id: string) =>
+    (await db.select({ flag: operators.mustChangePassword }).from(operators).where(eq(operators.id, id)))[0]?.flag;
+
+  test('is set for a first administrator whose password was generated, and cleared by changing it', async ({ db }) => {
+    const sys = ctxFor(db, { actor: SYSTEM_ACTOR, now: T });
+    await db.delete(operators); // an empty installation (rolled back with the test)
+    const first = await ensureFirstAdmin(sys, { email: 'first@example.test' });
+    expect(first?.generatedPassword).toBeTruthy();
+    const [row] = await db.select().from(operators).where(eq(operators.email, 'first@example.test'));
+    expect(row!.mustChangePassword).toBe(true);
+    const session = await signIn(sys, { email: row!.email, password: first!.generatedPassword!, client: 'c' });
+    expect(session.operator.mustChangePassword).toBe(true);
+    expect((await operatorForSession(sys, session.token))?.mustChangePassword).toBe(true);
+
+    const self = as(sys, operatorActor(row!));
+    await expectServiceError(changeOwnPassword(self, { currentPassword: 'wrong', newPassword: 'my own long password' }), 'validation_failed');
+    expect(await flagOf(db, row!.id)).toBe(true);
+    const changed = await changeOwnPassword(self, { currentPassword: first!.generatedPassword!, newPassword: 'my own long password', keepSessionToken: session.token });
+    expect(changed.mustChangePassword).toBe(false);
+    expect(await flagOf(db, row!.id)).toBe(false);
+    expect((await operatorForSession(sys, session.token))?.mustChangePassword).toBe(false);
+  });
+
+  test('is not set for a first administrator whose password was given (ADMIN_PASSWORD)', async ({ db }) => {
+    const sys = ctxFor(db, { actor: SYSTEM_ACTOR, now: T });
+    await db.delete(operators);
+    const first = await ensureFirstAdmin(sys, { email: 'given@example.test', password: PASSWORD });
+    expect(first?.generatedPassword).toBeNull();
+    const [row] = await db.select().from(operators).where(eq(operators.email, 'given@example.test'));
+    expect(row!.mustChangePassword).toBe(false);
+  });
+
+  test('is not set for operators created by an administrator, is set by a password reset and cleared by an own change', async ({ db }) => {
+    const sys = ctxFor(db, { actor: SYSTEM_ACTOR, now: T });
+    const op = await operator(sys);
+    expect(op.mustChangePassword).toBe(false);
+    const reset = await setPassword(sys, { email: op.email, password: 'a reset password by admin' });
+    expect(reset.mustChangePassword).toBe(true);
+    expect(await flagOf(db, op.id)).toBe(true);
+    await changeOwnPassword(as(sys, operatorActor(op)), { currentPassword: 'a reset password by admin', newPassword: 'now my very own one' });
+    expect(await flagOf(db, op.id)).toBe(false);
   });
 });
 
