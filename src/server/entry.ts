@@ -12,6 +12,8 @@
  * PORT and HOST are honoured as by the standalone adapter. Graceful stop (SIGTERM drain) is done by
  * src/app/lifecycle.ts, which finds this server through Node's http diagnostics channel.
  */
+// First: may restart this process with a bounded V8 young generation before anything else loads (see there).
+import './v8-flags.ts';
 import './no-autostart.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { handler, options } from '@astrojs/node/server.js';

@@ -159,18 +159,36 @@ export class PublicCache {
 /** The process-wide instance. */
 export const publicCache = new PublicCache();
 
-/** br, then gzip, when the client accepts them (q=0 refuses); otherwise the identity bytes. */
-export function negotiateEncoding(acceptEncoding: string | undefined, entry: CacheEntry): Encoding {
-  if (!acceptEncoding) return 'identity';
-  const accepted = new Set<string>();
+/**
+ * What one Accept-Encoding header accepts, parsed once per distinct header value: clients send a handful of
+ * different values, so a hit then allocates nothing to negotiate (the parse splits and trims a dozen strings).
+ * Bounded, in case a client sends a new value every time.
+ */
+const acceptedCache = new Map<string, { br: boolean; gzip: boolean }>();
+const ACCEPTED_CACHE_MAX = 256;
+
+function acceptedEncodings(acceptEncoding: string): { br: boolean; gzip: boolean } {
+  let accepted = acceptedCache.get(acceptEncoding);
+  if (accepted) return accepted;
+  const names = new Set<string>();
   for (const part of acceptEncoding.toLowerCase().split(',')) {
     const [name, ...params] = part.trim().split(';');
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     if (q && Number(q.slice(2)) === 0) continue;
-    accepted.add(name!.trim());
+    names.add(name!.trim());
   }
-  if (entry.bodies.br && accepted.has('br')) return 'br';
-  if (entry.bodies.gzip && (accepted.has('gzip') || accepted.has('*'))) return 'gzip';
+  accepted = { br: names.has('br'), gzip: names.has('gzip') || names.has('*') };
+  if (acceptedCache.size >= ACCEPTED_CACHE_MAX) acceptedCache.clear();
+  acceptedCache.set(acceptEncoding, accepted);
+  return accepted;
+}
+
+/** br, then gzip, when the client accepts them (q=0 refuses); otherwise the identity bytes. */
+export function negotiateEncoding(acceptEncoding: string | undefined, entry: CacheEntry): Encoding {
+  if (!acceptEncoding) return 'identity';
+  const accepted = acceptedEncodings(acceptEncoding);
+  if (entry.bodies.br && accepted.br) return 'br';
+  if (entry.bodies.gzip && accepted.gzip) return 'gzip';
   return 'identity';
 }
 
