@@ -9,24 +9,12 @@ import { join } from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { startServer, useServer } from '../support/server.ts';
+import { until as pollUntil } from './ops-support.ts';
 
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes; a readable failure otherwise. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, deadlineMs = 20_000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+// The shared poller (tests/e2e/ops-support.ts) with this file's 20 s deadline.
+const until = <T>(what: string, check: () => Promise<T | undefined>) => pollUntil(what, check, 20_000);
 
 describe('probes, metrics and logs', () => {
   const server = useServer({ VEDETTA_DEMO: 'off', METRICS_TOKEN });
