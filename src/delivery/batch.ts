@@ -39,9 +39,6 @@ export type BatchOptions = {
 type MessageRow = typeof emailMessages.$inferSelect;
 type BatchRow = typeof emailBatches.$inferSelect;
 
-/** The stored content of a one-off message (confirmation, notices to owners). */
-export type StoredEmail = ComposedEmail;
-
 export function batchHandler(opts: BatchOptions): JobHandler {
   const maxAttempts = opts.maxAttempts ?? 10;
   return async (ctx, job) => {
@@ -155,7 +152,7 @@ async function setMessageStates(
 
 /** The request body, rebuilt identically on every attempt (see the top of this file). */
 export async function buildPayload(ctx: Ctx, opts: Pick<BatchOptions, 'from' | 'alertMail'>, batch: BatchRow, messages: MessageRow[]): Promise<OutgoingEmail[]> {
-  if (!batch.fanoutId) return messages.map((m) => toOutgoing(opts.from, m.content as StoredEmail));
+  if (!batch.fanoutId) return messages.map((m) => toOutgoing(opts.from, m.content as ComposedEmail));
   const [fanout] = await ctx.db.select({ content: emailFanouts.content }).from(emailFanouts).where(eq(emailFanouts.id, batch.fanoutId));
   if (!fanout?.content) throw new Error(`fan-out ${batch.fanoutId} has no content`);
   const links = await getLinkSigner(ctx);

@@ -21,7 +21,8 @@ import { ServiceError, notFound, parseInput } from './errors.ts';
 import { listEvents } from './events.ts';
 import { ServiceKey } from './inputs.ts';
 import { authorize } from './permissions.ts';
-import { type DeliveryStats, deliveryStats, enqueueEmail, listMail } from '../delivery/email.ts';
+import { enqueueEmail } from '../delivery/enqueue.ts';
+import { type DeliveryStats, deliveryStats, listMail } from '../delivery/stats.ts';
 import { confirmationEmail } from '../mail/confirmation.ts';
 import { CONFIRM_LINK_TTL_MS, type LinkSigner, getLinkSigner } from '../mail/links.ts';
 

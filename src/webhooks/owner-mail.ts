@@ -4,7 +4,7 @@
  * language for payloads, not necessarily for mail. They go out through the delivery outbox (enqueueEmail), in
  * the caller's transaction.
  */
-import { enqueueEmail } from '../delivery/email.ts';
+import { enqueueEmail } from '../delivery/enqueue.ts';
 import type { Locale } from '../domain/vocab.ts';
 import type { Ctx } from '../services/context.ts';
 
