@@ -62,6 +62,14 @@ function openPostgres(url: string): Database {
   };
 }
 
+/**
+ * PostgreSQL's buffer cache inside PGlite lives in the process's WebAssembly memory, which grows and never
+ * shrinks: the default 128 MB took the server from 315 to 441 MB of RSS on opening the large data set, with no
+ * measurable gain per read (the data folder's files are in the OS page cache anyway). Given as a start
+ * parameter, not in postgresql.conf, so the operator's data folder is left as it is.
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
 /** In memory when no folder is given (tests); otherwise one process per folder, enforced by a lock file. */
 async function openPglite(dir: string | undefined): Promise<Database> {
   let release = () => {};
@@ -71,7 +79,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
   }
   let client: PGlite;
   try {
-    client = await PGlite.create(dir ? { dataDir: dir } : {});
+    client = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), startParams: PGLITE_START_PARAMS });
   } catch (error) {
     release();
     throw error;

@@ -56,6 +56,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** On SIGTERM, how long requests in flight may take to finish before their sockets are cut. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** HTTP worker processes of this server (src/server/cluster-primary.ts); 1 = one process, no cluster primary. */
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+}).refine((e) => e.WEB_CONCURRENCY <= 1 || e.DATABASE_URL !== undefined, {
+  // PGlite lives inside the process and its folder opens in one process only: workers need a shared server.
+  message: 'more than 1 needs DATABASE_URL (PostgreSQL): the embedded PGlite database can be opened by one process only',
+  path: ['WEB_CONCURRENCY'],
 });
 
 export type Config = {
@@ -91,6 +97,8 @@ export type Config = {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** SHUTDOWN_GRACE_MS: the drain deadline on SIGTERM. */
   shutdownGraceMs?: number;
+  /** WEB_CONCURRENCY: HTTP worker processes (1 = a single process). */
+  webConcurrency?: number;
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -123,5 +131,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    webConcurrency: e.WEB_CONCURRENCY,
   };
 }

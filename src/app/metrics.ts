@@ -6,12 +6,18 @@ import { requestsInFlight } from './lifecycle.ts';
  * standard process metrics (resident memory, event-loop lag, GC, open handles) that an operator wants beside
  * ours; hand-writing the escaping and the histogram buckets would only reproduce it.
  *
- * Everything lives in one registry of this module (not prom-client's global one), so a test or a second copy
+ * Everything lives in registries of this module (not prom-client's global one), so a test or a second copy
  * of the module cannot collide on names. Callers use the small functions below, never the metric objects, so
  * the label sets stay bounded: route PATTERNS (`/incidents/[slug]`, `/api/v1/incidents/:id`), never raw paths.
+ *
+ * Two registries, because they add up differently when one server runs several worker processes
+ * (WEB_CONCURRENCY, src/server/cluster-metrics.ts): `registry` holds what each process counts by itself
+ * (requests, cache lookups, e-mails, memory), summed over the workers; `databaseRegistry` holds figures read
+ * from the shared database at scrape time, the same whichever worker reads them, so they must not be summed.
  */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+const databaseRegistry = new Registry();
 
 /** Request latency buckets in seconds: the hot path answers in about a millisecond, a cold render in tens. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -51,27 +57,27 @@ const outboxDepth = new Gauge({
   name: 'vedetta_outbox_depth',
   help: 'Outbox rows waiting to be delivered (state pending), by kind; read from the database at scrape time.',
   labelNames: ['kind'] as const,
-  registers: [registry],
+  registers: [databaseRegistry],
 });
 
 const outboxOldest = new Gauge({
   name: 'vedetta_outbox_oldest_pending_seconds',
   help: 'Age of the oldest pending outbox row, by kind (0 when none): a queue that stops moving shows here first.',
   labelNames: ['kind'] as const,
-  registers: [registry],
+  registers: [databaseRegistry],
 });
 
 const outboxDead = new Gauge({
   name: 'vedetta_outbox_dead',
   help: 'Outbox rows that gave up after their last attempt (state dead), by kind.',
   labelNames: ['kind'] as const,
-  registers: [registry],
+  registers: [databaseRegistry],
 });
 
 const databaseUp = new Gauge({
   name: 'vedetta_database_up',
   help: '1 when the last scrape could read the database, 0 when it could not.',
-  registers: [registry],
+  registers: [databaseRegistry],
 });
 
 const emailsSent = new Counter({
@@ -183,5 +189,13 @@ export async function renderMetrics(readOutbox?: () => Promise<OutboxDepthRow[]>
       databaseUp.set(0);
     }
   }
-  return { contentType: registry.contentType, body: await registry.metrics() };
+  // Both texts end with a newline; one more keeps the blank line the format puts between metrics.
+  return { contentType: registry.contentType, body: `${await readProcessMetrics()}\n${await databaseRegistry.metrics()}` };
+}
+
+let readProcessMetrics = () => registry.metrics();
+
+/** A cluster worker reads the sum over every worker (asked of the primary) instead of its own registry. */
+export function readProcessMetricsWith(read: () => Promise<string>) {
+  readProcessMetrics = read;
 }

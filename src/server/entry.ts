@@ -1,57 +1,26 @@
 /**
  * The production server (`node dist/server/entry.mjs`): Astro builds this file as the server entry (see the
- * adapter wrapper in astro.config.mjs), so it shares the bundle's one module graph (one database client, one
- * public cache) with src/fetch.ts.
- *
- * Why a server of our own: the node adapter's standalone server turns every request into a WHATWG Request, runs
- * Astro's pipeline and our Hono app, then streams a WHATWG Response back (on 2 cores: ~2k req/s for a trivial
- * route, against ~8k for a bare node:http server). A reader of a cached page needs none of that. So:
- *   hit  → written here straight from the public cache (bytes, precompressed variants, ETag/304);
- *   miss → the adapter's own handler (static files, then Astro + src/fetch.ts, whose middleware renders once
- *          and stores the result for the next readers).
- * PORT and HOST are honoured as by the standalone adapter. Graceful stop (SIGTERM drain) is done by
- * src/app/lifecycle.ts, which finds this server through Node's http diagnostics channel.
+ * adapter wrapper in astro.config.mjs). It only decides what this process is, BEFORE the app is loaded:
+ *   - one process (WEB_CONCURRENCY unset or 1), or a cluster worker → src/server/http-server.ts: the app and
+ *     its HTTP server;
+ *   - the cluster primary (WEB_CONCURRENCY > 1) → src/server/cluster-primary.ts, which forks the workers and
+ *     never loads the app: a database client, a delivery worker and a public cache of its own would be waste.
+ * Everything is loaded with import(), so the primary's chunks hold neither Astro nor the app, and nothing but
+ * v8-flags runs before its restart.
  */
-// First: may restart this process with a bounded V8 young generation before anything else loads (see there).
+// First: may restart this process with a bounded V8 young generation (see there). The cluster primary
+// restarts before it forks; its workers inherit the flag and do not restart again.
 import './v8-flags.ts';
-import './no-autostart.ts';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { handler, options } from '@astrojs/node/server.js';
-import { countCacheLookup } from '../app/metrics.ts';
-import { cacheKey } from '../http/cache/policy.ts';
-import { answer, publicCache } from '../http/cache/store.ts';
+import cluster from 'node:cluster';
 
-function fastPath(req: IncomingMessage, res: ServerResponse): boolean {
-  const key = cacheKey(req.method, req.url, req.headers.authorization);
-  if (key === null) return false;
-  let entry = publicCache.fresh(key);
-  let result: 'hit' | 'stale' = 'hit';
-  if (!entry && publicCache.building(key)) {
-    // One request is re-rendering this page: the others get the previous content meanwhile.
-    entry = publicCache.last(key);
-    result = 'stale';
-  }
-  if (!entry) return false;
-  const a = answer(entry, {
-    acceptEncoding: req.headers['accept-encoding'],
-    ifNoneMatch: req.headers['if-none-match'],
-    head: req.method === 'HEAD',
-  });
-  res.writeHead(a.status, a.headers);
-  res.end(a.body ?? undefined);
-  countCacheLookup(result);
-  return true;
+const { loadConfig } = await import('../config.ts');
+// Here, so that a wrong value stops the cluster primary before it forks anything.
+const config = loadConfig();
+const workers = config.webConcurrency ?? 1;
+
+if (workers > 1 && cluster.isPrimary) {
+  const { runPrimary } = await import('./cluster-primary.ts');
+  runPrimary({ workers, graceMs: config.shutdownGraceMs ?? 10_000, logLevel: config.logLevel });
+} else {
+  await import('./http-server.ts');
 }
-
-const server = createServer((req, res) => {
-  if (!fastPath(req, res)) void handler(req, res);
-});
-
-const port = process.env.PORT ? Number(process.env.PORT) : (options.port ?? 8080);
-const configuredHost = typeof options.host === 'string' ? options.host : options.host ? '0.0.0.0' : 'localhost';
-const host = process.env.HOST ?? configuredHost;
-// A flood opens connections faster than one event loop accepts them: a deeper accept queue (capped by the
-// kernel's net.core.somaxconn) keeps SYNs from being dropped and retried seconds later.
-server.listen({ port, host, backlog: 4096 }, () => {
-  console.log(`[vedetta] listening on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
-});

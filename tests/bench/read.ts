@@ -11,12 +11,19 @@
  * 3. For each URL, with 50 and with 1,000 concurrent connections: requests/s, p50 and p99 latency and errors for
  *    ours and the static server, and ours/static. The load generator is wrk (Debian's, installed likewise) or
  *    autocannon (a devDependency) when wrk cannot be had; it says which.
- * 4. The server's peak resident memory (VmHWM in /proc/<pid>/status).
+ * 4. Writes under read load: 50 connections read `/` (the baseline), then read it again as long while an operator
+ *    posts an update on the open incident through /api/v1 once a second (BENCH_SECONDS − 1 updates, with a
+ *    write-scoped token made before the server boots). A separate poller fetches `/` every 20 ms, through the
+ *    public cache like any reader, and times when each update's marker first shows, from the API's answer and
+ *    from the request's start; then the readers' p99 while publishing against the baseline.
+ * 5. The server's peak resident memory (VmHWM in /proc/<pid>/status), over the whole run.
  * Targets (issue 6): home and summary.json ≥ 0.6× static with 50 connections, p99 ≤ 25 ms, zero errors at 1,000
- * connections, peak RSS ≤ 250 MB.
+ * connections, a published update visible on `/` within 1 s under 50 readers, the readers' p99 while publishing
+ * ≤ 2× the baseline, peak RSS ≤ 250 MB.
  *
  * Env: BENCH_SECONDS per run (default 8); BENCH_ENCODING=identity for uncompressed answers (default gzip); VEDETTA_TEST_BUILD_DIR for the build folder (default: the tests' build,
- * rebuilt when stale); DATABASE_URL to run on PostgreSQL (it must be empty or hold the large data set).
+ * rebuilt when stale); DATABASE_URL to run on PostgreSQL (it must be empty or hold the large data set, which
+ * keeps the updates this bench posts); WEB_CONCURRENCY=N (PostgreSQL only) to measure N worker processes.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../db/client.ts';
+import { createApiToken } from '../../src/services/auth.ts';
 import { loadLargeData, prepareLargeDataDir } from './large-data.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,6 +45,9 @@ const CONNECTIONS = [50, 1000] as const;
  */
 const ENCODING = process.env.BENCH_ENCODING === 'identity' ? 'identity' : 'gzip';
 const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+/** Updates posted while the readers run, one a second: the last leaves over a second to be seen under load. */
+const PUBLISHES = Math.max(1, Math.floor(SECONDS - 1));
+const POLL_MS = 20;
 const say = (line: string) => console.log(`[bench:read] ${line}`);
 
 type Run = { rps: number; p50: number; p99: number; errors: number };
@@ -253,11 +264,38 @@ async function startOurs(dataDir: string | undefined): Promise<{ url: string; ch
   return { url, child, stop };
 }
 
-/** The server's own pid: `bash -c … exec node` keeps the pid, so the child's pid is node's. */
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
+/**
+ * A token for the operator of the writes phase, with the least scope that posts an update (write). Made before the
+ * server boots, since the embedded database is one process's at a time; it expires on its own a day later.
+ */
+async function publishToken(dataDir: string | undefined): Promise<string> {
+  const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir });
+  try {
+    const ctx = { db: database.db, now: () => new Date(), actor: { kind: 'system', id: 'bench' } as const, timeZone: 'UTC', siteUrl: '' };
+    const { secret } = await createApiToken(ctx, {
+      name: 'bench:read writes under read load',
+      scopes: ['write'],
+      expiresAt: new Date(Date.now() + 24 * 3_600_000),
+    });
+    return secret;
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * The server's peak resident memory (VmHWM) per process: the child's pid is node's (`bash -c … exec node` keeps
+ * it), and with WEB_CONCURRENCY > 1 that is the cluster primary, whose children are the workers. The total adds
+ * each process's own peak: an upper bound of what they held at once.
+ */
+function peakRss(pid: number): { total: number; detail: string } {
+  const vmHwmMb = (p: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const workers = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const own = vmHwmMb(pid);
+  if (workers.length === 0) return { total: own, detail: `${own.toFixed(0)} MB` };
+  const each = workers.map(vmHwmMb);
+  const total = own + each.reduce((a, b) => a + b, 0);
+  return { total, detail: `${total.toFixed(0)} MB: primary ${own.toFixed(0)} MB + ${each.length} workers ${each.map((m) => m.toFixed(0)).join(', ')} MB` };
 }
 
 type Static = { name: string; url: string; stop(): Promise<void> };
@@ -345,6 +383,72 @@ async function startNodeStatic(files: Map<string, { body: Buffer; gzip: Buffer; 
   };
 }
 
+// ---- writes under read load ----------------------------------------------------------------------------------
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Times on performance.now(): the update's request sent, its 2xx answer, and the first poll showing it. */
+type Publish = { marker: string; sent: number; answered: number; seen?: number };
+
+/**
+ * Posts PUBLISHES updates on the open incident, one a second, each with a marker of its own that the home page
+ * shows as the incident's latest update, while a poller reads `/` as a reader would (no query string, so through
+ * the public cache). No e-mails (`notify: false`): a fan-out to the 100,000 subscribers is bench:fanout's subject.
+ */
+async function publishWhileReading(base: string, token: string, incident: { id: string; status: string }): Promise<Publish[]> {
+  const run = Date.now().toString(36);
+  const publishes: Publish[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const asked = performance.now();
+      // A failed poll (the flood can refuse a connection) only means "not seen yet".
+      const html = await fetch(`${base}/`, { headers: CLIENT_HEADERS })
+        .then((r) => r.text())
+        .catch(() => '');
+      const at = performance.now();
+      // The page shows only the latest update: a later marker means the earlier updates reached it too.
+      const newest = publishes.findLastIndex((p) => html.includes(p.marker));
+      for (const p of publishes.slice(0, newest + 1)) p.seen ??= at;
+      await sleep(POLL_MS - (at - asked));
+    }
+  })();
+  try {
+    const start = performance.now();
+    for (let i = 0; i < PUBLISHES; i++) {
+      await sleep(start + 500 + i * 1000 - performance.now());
+      const marker = `bench-${run}-${i + 1}`;
+      const publish: Publish = { marker, sent: performance.now(), answered: NaN };
+      publishes.push(publish);
+      const res = await fetch(`${base}/api/v1/incidents/${incident.id}/updates`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': marker },
+        body: JSON.stringify({
+          status: incident.status,
+          body: { it: `Verifica di pubblicazione ${marker}.`, en: `Publishing check ${marker}.` },
+          notify: false,
+        }),
+      });
+      const answer = await res.text();
+      if (!res.ok) throw new Error(`publishing update ${i + 1}: ${res.status} ${answer}`);
+      publish.answered = performance.now();
+    }
+    const deadline = performance.now() + 10_000;
+    while (publishes.some((p) => p.seen === undefined) && performance.now() < deadline) await sleep(POLL_MS);
+  } finally {
+    polling = false;
+    await poller;
+  }
+  return publishes;
+}
+
+/** The nearest-rank percentile; undefined when a value is missing (an update never seen). */
+function percentile(values: (number | undefined)[], p: number): number | undefined {
+  if (values.some((v) => v === undefined)) return undefined;
+  const sorted = (values as number[]).toSorted((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+}
+
 // ---- main -----------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -354,19 +458,19 @@ async function main() {
 
   const data = await dataSet();
   say(`data: ${data.label}`);
+  const token = await publishToken(data.dataDir);
   say('booting the built server…');
   const ours = await startOurs(data.dataDir);
   const staticRoot = mkdtempSync(join(tmpdir(), 'vedetta-bench-static-'));
   let stat: Static | undefined;
   try {
-    const incidents = (await (await fetch(`${ours.url}/api/v2/incidents/unresolved.json`)).json()) as { incidents: { id: string }[] };
-    const incidentId =
-      incidents.incidents[0]?.id ??
-      (
-        (await (await fetch(`${ours.url}/api/v2/incidents.json`)).json()) as {
-          incidents: { id: string }[];
-        }
-      ).incidents[0]!.id;
+    const unresolved = (await (await fetch(`${ours.url}/api/v2/incidents/unresolved.json`)).json()) as {
+      incidents: { id: string; status: string }[];
+    };
+    // The large data set's open outage: its page is measured, and the writes phase posts its updates there.
+    const open = unresolved.incidents[0];
+    if (!open) throw new Error('no open incident: the large data set has one (the demo outage); was it resolved?');
+    const incidentId = open.id;
     const targets = [
       { label: 'home (it)', path: '/', file: '/index.html' },
       { label: 'home (en)', path: '/en/', file: '/en/index.html' },
@@ -416,7 +520,17 @@ async function main() {
         );
       }
     }
-    const rss = peakRssMb(ours.child.pid!);
+
+    const home = `${ours.url}/`;
+    say('writes under read load: 50 connections on / for the baseline…');
+    const baseline = await tool.run(home, 50);
+    say(`writes under read load: 50 connections on / while publishing ${PUBLISHES} updates, one a second…`);
+    const [loaded, publishes] = await Promise.all([tool.run(home, 50), publishWhileReading(ours.url, token, open)]);
+    say(
+      `  baseline p99 ${baseline.p99.toFixed(2)} ms, while publishing p99 ${loaded.p99.toFixed(2)} ms; updates seen ${publishes.filter((p) => p.seen !== undefined).length}/${publishes.length}`,
+    );
+
+    const rss = peakRss(ours.child.pid!);
     const lookups = await cacheLookups(ours.url);
 
     const fmt = (n: number, d = 0) => n.toFixed(d);
@@ -429,7 +543,29 @@ async function main() {
       );
     }
     console.log('');
-    console.log(`peak RSS of the server: ${rss.toFixed(0)} MB (VmHWM)`);
+    console.log(`Writes under read load: / with 50 connections, ${PUBLISHES} updates posted through /api/v1 one a second, a poller reading / every ${POLL_MS} ms`);
+    console.log('');
+    console.log(`| readers on / | req/s | p50 ms | p99 ms | errors |`);
+    console.log(`|---|---:|---:|---:|---:|`);
+    for (const [label, r] of [['baseline', baseline], ['while publishing', loaded]] as const) {
+      console.log(`| ${label} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.errors} |`);
+    }
+    const p99Ratio = loaded.p99 / baseline.p99;
+    console.log(`p99 while publishing / baseline: ${fmt(p99Ratio, 2)}×`);
+    console.log('');
+    console.log(`| update | API answer ms | visible ms after the answer | visible ms after the request start |`);
+    console.log(`|---:|---:|---:|---:|`);
+    const ms = (v: number | undefined) => (v === undefined ? 'never seen' : fmt(v));
+    const afterAnswer = publishes.map((p) => (p.seen === undefined ? undefined : p.seen - p.answered));
+    const afterStart = publishes.map((p) => (p.seen === undefined ? undefined : p.seen - p.sent));
+    publishes.forEach((p, i) => console.log(`| ${i + 1} | ${fmt(p.answered - p.sent)} | ${ms(afterAnswer[i])} | ${ms(afterStart[i])} |`));
+    const visibleMax = percentile(afterAnswer, 1);
+    const visibleMaxFromStart = percentile(afterStart, 1);
+    console.log(
+      `visible after the answer: p50 ${ms(percentile(afterAnswer, 0.5))} ms, max ${ms(visibleMax)} ms; after the request start: p50 ${ms(percentile(afterStart, 0.5))} ms, max ${ms(visibleMaxFromStart)} ms`,
+    );
+    console.log('');
+    console.log(`peak RSS of the server: ${rss.detail} (VmHWM)${process.env.WEB_CONCURRENCY ? `, WEB_CONCURRENCY=${process.env.WEB_CONCURRENCY}` : ''}`);
     console.log(`public cache lookups: ${lookups}`);
     console.log(`static server: ${stat.name}; load: ${tool.name}; Accept-Encoding: ${ENCODING}; ${SECONDS} s per run; data: ${data.label}`);
 
@@ -440,7 +576,12 @@ async function main() {
     }
     const errors1000 = rows.filter((r) => r.connections === 1000).reduce((n, r) => n + r.ours.errors, 0);
     checks.push([`zero errors at 1,000 connections (${errors1000})`, errors1000 === 0]);
-    checks.push([`peak RSS ≤ 250 MB (${rss.toFixed(0)} MB)`, rss <= 250]);
+    checks.push([
+      `an update is visible on / within 1 s of the API's answer under 50 readers (max ${ms(visibleMax)} ms; ${ms(visibleMaxFromStart)} ms from the request start)`,
+      visibleMax !== undefined && visibleMax <= 1000,
+    ]);
+    checks.push([`readers' p99 while publishing ≤ 2× the baseline (${fmt(loaded.p99, 2)} / ${fmt(baseline.p99, 2)} ms = ${fmt(p99Ratio, 2)}×)`, p99Ratio <= 2]);
+    checks.push([`peak RSS ≤ 250 MB (${rss.total.toFixed(0)} MB)`, rss.total <= 250]);
     for (const [label, ok] of checks) console.log(`${ok ? '✓' : '✗'} ${label}`);
   } finally {
     await stat?.stop();

@@ -137,6 +137,17 @@ describe('PGlite data folder lock', { timeout: 60_000 }, () => {
 
   const lockFile = (dataDir: string) => join(dataDir, 'vedetta.lock');
 
+  test('the buffer cache is 16 MB, given at start: the folder\'s postgresql.conf is left as it was', async () => {
+    const dataDir = copyOfTemplate();
+    const conf = join(dataDir, 'pglite', 'postgresql.conf');
+    const before = readFileSync(conf, 'utf8');
+    const database = await openTracked(dataDir);
+    const [row] = await rows<{ shared_buffers: string }>(database.db, sql`show shared_buffers`);
+    expect(row!.shared_buffers).toBe('16MB');
+    expect(readFileSync(conf, 'utf8')).toBe(before);
+    expect(before).not.toContain('shared_buffers = 16MB');
+  });
+
   test('close() releases the lock: the folder opens again with its data', async () => {
     const dataDir = copyOfTemplate();
     const first = await openDatabase({ dataDir });

@@ -1,10 +1,11 @@
 /**
  * Helpers for the operations end-to-end tests on PostgreSQL: an API token made with the admin CLI (as an
  * operator would), a throwaway PostgreSQL server of the test's own that it may stop and start (never the shared
- * test server), and polling with a deadline.
+ * test server), polling with a deadline, and reading a raw node:http answer.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chownSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -95,5 +96,16 @@ function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       probe.close(() => resolve(port));
     });
+  });
+}
+
+/** The status and text of a node:http answer (tests that need their own connection handling use node:http). */
+export function answerText(res: IncomingMessage): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    res.on('error', reject);
   });
 }

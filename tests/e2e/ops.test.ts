@@ -3,13 +3,13 @@
  * log lines carrying the request id, and a graceful stop on SIGTERM that lets a request in flight finish,
  * refuses new connections, closes the database (PGlite gives up its folder lock) and exits 0.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type ClientRequest, request } from 'node:http';
 import { join } from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { startServer, useServer } from '../support/server.ts';
-import { until as pollUntil } from './ops-support.ts';
+import { answerText, until as pollUntil } from './ops-support.ts';
 
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 
@@ -43,6 +43,13 @@ describe('probes, metrics and logs', () => {
     const home = requests?.metrics.find((m) => m.labels?.route === '/' && m.labels?.method === 'GET');
     expect(Number(home?.value)).toBeGreaterThanOrEqual(1);
     expect(families.find((f) => f.name === 'vedetta_outbox_depth')?.metrics.length).toBe(4);
+  });
+
+  it('runs with the V8 flags that bound its memory, Liftoff-only WebAssembly on the embedded database only', () => {
+    // src/server/v8-flags.ts re-executes the process (same pid) with them before anything else starts.
+    const argv = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toContain('--max-semi-space-size=8');
+    expect(argv.includes('--liftoff-only')).toBe(server.env.DATABASE_URL === undefined);
   });
 
   it('writes one JSON log line per request with the id it echoed', async () => {
@@ -88,11 +95,7 @@ describe('SIGTERM', () => {
             },
           },
           (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => (text += chunk));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-            res.on('error', reject);
+            answerText(res).then(resolve, reject);
           },
         );
         req.on('error', reject);

@@ -29,20 +29,43 @@ describe('uptime bars markup', () => {
   });
 
   it('escapes incident titles and lists the time per status only where the day was not all operational', () => {
-    const html = uptimeBarsHtml({ bars, locale: 'it', idPrefix: 'b-sdi', name: 'SDI <gateway>' });
+    const html = uptimeBarsHtml({ bars, locale: 'it', name: 'SDI <gateway>' });
     expect(html).toContain('aria-label="Disponibilità giornaliera di SDI &lt;gateway&gt;"');
     expect(html).not.toContain('<img');
     expect(html).toContain('• &lt;img src=x onerror=alert(1)&gt; &amp; &quot;Fatture&quot;');
     expect(html.match(/class="tip-states"/g)).toHaveLength(1);
     expect(html).toContain('Disservizio parziale: 2 h');
-    expect(html.match(/role="tooltip"/g)).toHaveLength(40);
+    expect(html.match(/<button type="button" class="bar lvl-\w+( is-today)?"><span class="bar-tip">/g)).toHaveLength(40);
   });
 
-  it('marks today, hides all but the last 30 days on phones, and ties each bar to its description', () => {
-    const html = uptimeBarsHtml({ bars, locale: 'en', idPrefix: 'x', name: 'Web' });
-    expect(html.match(/ older"/g)).toHaveLength(10);
-    expect(html).toContain('class="bar lvl-operational is-today" aria-describedby="x-d39"');
-    expect(html).toContain('id="x-d39"');
-    expect(html).toMatch(/today, so far/);
+  it('marks today and anchors the tooltips of the first and last thirds at the strip\'s edges', () => {
+    const html = uptimeBarsHtml({ bars, locale: 'en', name: 'Web' });
+    const items = html.match(/<li[^>]*>/g)!;
+    expect(items).toHaveLength(40);
+    // 40 bars: positions 0-11 are under 30 % of the way, 28-39 over 70 %.
+    expect(items.slice(0, 12).every((li) => li === '<li class="pos-left">')).toBe(true);
+    expect(items.slice(12, 28).every((li) => li === '<li>')).toBe(true);
+    expect(items.slice(28).every((li) => li === '<li class="pos-right">')).toBe(true);
+    expect(html.match(/is-today/g)).toHaveLength(1);
+    expect(html).toMatch(/class="bar lvl-operational is-today"><span class="bar-tip"><strong>[^<]+ · today, so far<\/strong>/);
+  });
+
+  it('separates the details with spaces, so the accessible name does not run words together', () => {
+    const html = uptimeBarsHtml({ bars, locale: 'en', name: 'Web' });
+    const partial = html.split('<li')[39]!;
+    const text = partial.replace(/<[^>]+>/g, '');
+    expect(text).toMatch(/\d{4} Partial outage Uptime: 97\.50% Operational: 22 h Partial outage: 2 h Incidents that day: • /);
+  });
+
+  it('re-renders a closed day whose figures or incidents changed (its kept markup is keyed by its content)', () => {
+    const before = uptimeBarsHtml({ bars, locale: 'it', name: 'Web' });
+    const renamed = bars.map((b, i) => (i === 38 ? { ...b, incidents: [{ id: 'inc1', title: 'Titolo corretto' }] } : b));
+    const after = uptimeBarsHtml({ bars: renamed, locale: 'it', name: 'Web' });
+    expect(after).toContain('• Titolo corretto');
+    expect(after).not.toContain('onerror');
+    const healed = bars.map((b, i) => (i === 38 ? { ...b, seconds: { ...zero, operational: DAY }, uptime: 1, level: 'operational' as const, incidents: [] } : b));
+    expect(uptimeBarsHtml({ bars: healed, locale: 'it', name: 'Web' }).match(/lvl-partial/g)).toBeNull();
+    // Unchanged input: the same markup as the first time.
+    expect(uptimeBarsHtml({ bars, locale: 'it', name: 'Web' })).toBe(before);
   });
 });

@@ -1,0 +1,13 @@
+/**
+ * What the cluster primary (src/server/cluster-primary.ts) and its workers (src/server/cluster-worker.ts) say to
+ * each other over node:cluster's IPC channel, besides the metrics exchange (src/server/cluster-metrics.ts).
+ */
+
+/** worker → primary: its server listens, so the server as a whole has booted. */
+export const WORKER_LISTENING = 'vedetta:listening';
+/** primary → worker: drain and exit as on SIGTERM. */
+export const STOP_WORKER = 'vedetta:stop';
+
+export function isMessage(value: unknown, type: string): boolean {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === type;
+}

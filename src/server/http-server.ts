@@ -1,0 +1,67 @@
+/**
+ * The HTTP server of one process (loaded by src/server/entry.ts: the single process, or each cluster worker).
+ * It is part of the bundle Astro builds from the entry, so it shares the bundle's one module graph (one database
+ * client, one public cache) with src/fetch.ts.
+ *
+ * Why a server of our own: the node adapter's standalone server turns every request into a WHATWG Request, runs
+ * Astro's pipeline and our Hono app, then streams a WHATWG Response back (on 2 cores: ~2k req/s for a trivial
+ * route, against ~8k for a bare node:http server). A reader of a cached page needs none of that. So:
+ *   hit  → written here straight from the public cache (bytes, precompressed variants, ETag/304);
+ *   miss → the adapter's own handler (static files, then Astro + src/fetch.ts, whose middleware renders once
+ *          and stores the result for the next readers).
+ * PORT and HOST are honoured as by the standalone adapter. Graceful stop (SIGTERM drain) is done by
+ * src/app/lifecycle.ts, which finds this server through Node's http diagnostics channel.
+ */
+// Before the app boots (see there).
+import { announceListening } from './cluster-worker.ts';
+import './no-autostart.ts';
+import cluster from 'node:cluster';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { handler, options } from '@astrojs/node/server.js';
+import { countCacheLookup } from '../app/metrics.ts';
+import { cacheKey } from '../http/cache/policy.ts';
+import { answer, publicCache } from '../http/cache/store.ts';
+
+function fastPath(req: IncomingMessage, res: ServerResponse): boolean {
+  const key = cacheKey(req.method, req.url, req.headers.authorization);
+  if (key === null) return false;
+  let entry = publicCache.fresh(key);
+  let result: 'hit' | 'stale' = 'hit';
+  if (!entry && publicCache.building(key)) {
+    // One request is re-rendering this page: the others get the previous content meanwhile.
+    entry = publicCache.last(key);
+    result = 'stale';
+  }
+  if (!entry) return false;
+  const a = answer(entry, {
+    acceptEncoding: req.headers['accept-encoding'],
+    ifNoneMatch: req.headers['if-none-match'],
+    head: req.method === 'HEAD',
+  });
+  res.writeHead(a.status, a.headers);
+  res.end(a.body ?? undefined);
+  countCacheLookup(result);
+  return true;
+}
+
+const server = createServer((req, res) => {
+  if (!fastPath(req, res)) void handler(req, res);
+});
+
+const port = process.env.PORT ? Number(process.env.PORT) : (options.port ?? 8080);
+const configuredHost = typeof options.host === 'string' ? options.host : options.host ? '0.0.0.0' : 'localhost';
+const host = process.env.HOST ?? configuredHost;
+// Cluster workers on Linux each open a listening socket of their own on the port (SO_REUSEPORT; `exclusive`, or
+// node:cluster would hand them the primary's) and the kernel spreads new connections among them. node:cluster's
+// default instead has the primary accept every connection and pass it to a worker over IPC. Measured with 2
+// workers on 2 cores (wrk -t2 -c50, /api/v2/summary.json, gzip, PostgreSQL, 3 interleaved runs): keep-alive
+// 29-32k req/s either way (one process: 23-26k); a new connection per request 10.7-12.2k with reusePort against
+// 5.1-5.9k round-robin, below one process's 9.4-10.5k: the primary is the bottleneck. Other systems refuse the
+// option: round-robin there.
+const ownSocket = cluster.isWorker && process.platform === 'linux' ? { reusePort: true, exclusive: true } : {};
+// A flood opens connections faster than one event loop accepts them: a deeper accept queue (capped by the
+// kernel's net.core.somaxconn) keeps SYNs from being dropped and retried seconds later.
+server.listen({ port, host, backlog: 4096, ...ownSocket }, () => {
+  console.log(`[vedetta] listening on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  announceListening();
+});
