@@ -8,8 +8,8 @@
  * Everything is loaded with import(), so the primary's chunks hold neither Astro nor the app, and nothing but
  * v8-flags runs before its restart.
  */
-// First: may restart this process with a bounded V8 young generation (see there). The cluster primary
-// restarts before it forks; its workers inherit the flag and do not restart again.
+// First: may restart this process with the V8 flags that bound its memory (see there). The cluster primary
+// restarts before it forks; its workers inherit the flags and do not restart again.
 import './v8-flags.ts';
 import cluster from 'node:cluster';
 
