@@ -28,13 +28,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../db/client.ts';
 import { createApiToken } from '../../src/services/auth.ts';
+import { freePort } from '../support/ports.ts';
 import { loadLargeData, prepareLargeDataDir } from './large-data.ts';
+import { percentile } from './percentile.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -172,17 +173,6 @@ async function cacheLookups(url: string): Promise<string> {
 }
 
 // ---- servers --------------------------------------------------------------------------------------------------
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(url: string, child: ChildProcess | null, output: () => string) {
   const deadline = Date.now() + 300_000;
@@ -442,11 +432,10 @@ async function publishWhileReading(base: string, token: string, incident: { id: 
   return publishes;
 }
 
-/** The nearest-rank percentile; undefined when a value is missing (an update never seen). */
-function percentile(values: (number | undefined)[], p: number): number | undefined {
+/** The percentile of the updates' times; undefined when one was never seen. */
+function percentileSeen(values: (number | undefined)[], p: number): number | undefined {
   if (values.some((v) => v === undefined)) return undefined;
-  const sorted = (values as number[]).toSorted((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+  return percentile((values as number[]).toSorted((a, b) => a - b), p);
 }
 
 // ---- main -----------------------------------------------------------------------------------------------------
@@ -559,10 +548,10 @@ async function main() {
     const afterAnswer = publishes.map((p) => (p.seen === undefined ? undefined : p.seen - p.answered));
     const afterStart = publishes.map((p) => (p.seen === undefined ? undefined : p.seen - p.sent));
     publishes.forEach((p, i) => console.log(`| ${i + 1} | ${fmt(p.answered - p.sent)} | ${ms(afterAnswer[i])} | ${ms(afterStart[i])} |`));
-    const visibleMax = percentile(afterAnswer, 1);
-    const visibleMaxFromStart = percentile(afterStart, 1);
+    const visibleMax = percentileSeen(afterAnswer, 1);
+    const visibleMaxFromStart = percentileSeen(afterStart, 1);
     console.log(
-      `visible after the answer: p50 ${ms(percentile(afterAnswer, 0.5))} ms, max ${ms(visibleMax)} ms; after the request start: p50 ${ms(percentile(afterStart, 0.5))} ms, max ${ms(visibleMaxFromStart)} ms`,
+      `visible after the answer: p50 ${ms(percentileSeen(afterAnswer, 0.5))} ms, max ${ms(visibleMax)} ms; after the request start: p50 ${ms(percentileSeen(afterStart, 0.5))} ms, max ${ms(visibleMaxFromStart)} ms`,
     );
     console.log('');
     console.log(`peak RSS of the server: ${rss.detail} (VmHWM)${process.env.WEB_CONCURRENCY ? `, WEB_CONCURRENCY=${process.env.WEB_CONCURRENCY}` : ''}`);

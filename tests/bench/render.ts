@@ -16,14 +16,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os, { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Database, openDatabase } from '../../db/client.ts';
 import { type Ctx, SYSTEM_ACTOR } from '../../src/services/context.ts';
 import { getHistory, getHomePage, getIncidentPage, getServicePage } from '../../src/services/read.ts';
+import { freePort } from '../support/ports.ts';
 import { loadLargeData, prepareLargeDataDir } from './large-data.ts';
+import { percentile } from './percentile.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MIGRATIONS_DIR = join(ROOT, 'db/migrations');
@@ -50,10 +51,6 @@ function processCpu(pid: number): CpuProbe {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   };
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 async function measure(label: string, run: () => Promise<unknown>, cpu: CpuProbe): Promise<Figures> {
@@ -111,17 +108,6 @@ async function openData(): Promise<{ database: Database; dataDir?: string }> {
   const database = await openDatabase({ dataDir });
   await database.migrate(MIGRATIONS_DIR);
   return { database, dataDir };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function startBuiltServer(dataDir: string | undefined): Promise<{ url: string; child: ChildProcess }> {

@@ -6,11 +6,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chownSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../support/paths.ts';
+import { freePort } from '../support/ports.ts';
 
 const run = promisify(execFile);
 
@@ -85,18 +85,6 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
       rmSync(work, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** The status and text of a node:http answer (tests that need their own connection handling use node:http). */

@@ -13,11 +13,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { ROOT, SERVER_ENTRY as ENTRY } from './paths.ts';
+import { freePort } from './ports.ts';
 import { createScratchDatabase, type ScratchDatabase, testDatabaseUrl } from './pg.ts';
 
 export type RunningServer = {
@@ -198,15 +198,3 @@ async function waitUntilAnswering(url: string, exited: Promise<number | null>, l
   throw new Error(`the server did not answer ${url} within ${BOOT_TIMEOUT_MS / 1000} s:\n${logs()}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
