@@ -31,9 +31,21 @@ const heldHere = new Set<string>();
 /** Any fixed number: it only has to be the same for every instance of Vedetta on one database. */
 const MIGRATION_LOCK_KEY = 7_305_017_001;
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir?: string }): Promise<Database> {
+export type OpenOptions = {
+  databaseUrl?: string;
+  dataDir?: string;
+  /**
+   * PGlite only: awaited before each protocol message it executes, when it returns a promise. PGlite runs
+   * PostgreSQL inside this process's event loop, and a page's queued queries would otherwise run back to back
+   * as one block of WebAssembly (30-60 ms measured for a cold home page); the server passes its time slicer
+   * (src/app/slices.ts) so readers are answered between queries. (postgres.js waits on sockets: nothing to do.)
+   */
+  beforeEmbeddedQuery?: () => Promise<void> | undefined;
+};
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
-  return openPglite(opts.dataDir ? join(opts.dataDir, 'pglite') : undefined);
+  return openPglite(opts.dataDir ? join(opts.dataDir, 'pglite') : undefined, opts.beforeEmbeddedQuery);
 }
 
 function openPostgres(url: string): Database {
@@ -71,7 +83,7 @@ function openPostgres(url: string): Database {
 const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 /** In memory when no folder is given (tests); otherwise one process per folder, enforced by a lock file. */
-async function openPglite(dir: string | undefined): Promise<Database> {
+async function openPglite(dir: string | undefined, beforeQuery: OpenOptions['beforeEmbeddedQuery']): Promise<Database> {
   let release = () => {};
   if (dir) {
     mkdirSync(dir, { recursive: true });
@@ -83,6 +95,14 @@ async function openPglite(dir: string | undefined): Promise<Database> {
   } catch (error) {
     release();
     throw error;
+  }
+  if (beforeQuery) {
+    // Every query, in a transaction or not, goes through this method (PGlite's own query/exec/transaction).
+    const execute = client.execProtocolStream.bind(client);
+    client.execProtocolStream = async (...args) => {
+      await beforeQuery();
+      return execute(...args);
+    };
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {

@@ -68,10 +68,14 @@ app.use('*', databaseFaults({ ctx: () => runtime.ctx() }));
 app.route('/', createPublicRoutes({ ctx: runtime.ctx, resendWebhookSecret: config.resendWebhookSecret }));
 app.route('/api', createApi({ ctx: runtime.ctx, databaseKind: runtime.database.kind }));
 app.use('*', async (c, next) => {
-  getFetchState(c).locals.ctx = runtime.ctx();
+  const state = getFetchState(c);
+  state.locals.ctx = runtime.ctx();
   // Where the embedded transport writes e-mails, for the console's mail list (the only config a page needs).
-  getFetchState(c).locals.mailDir = mailDir(config);
-  getFetchState(c).locals.trustedProxies = config.trustProxy ?? 0;
+  state.locals.mailDir = mailDir(config);
+  state.locals.trustedProxies = config.trustProxy ?? 0;
+  // Pages are rendered into one string, not streamed: the public cache keeps whole pages anyway, and streaming
+  // a large page as thousands of small chunks costs CPU in the one event loop that also serves the readers.
+  state.streaming = false;
   await next();
 });
 app.use('*', consoleSession()); // the operator behind the console's session cookie (/admin only)

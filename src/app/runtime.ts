@@ -4,6 +4,7 @@ import { type Actor, type Ctx, SYSTEM_ACTOR } from '../services/context.ts';
 import { ensureFirstAdmin } from '../services/auth.ts';
 import { countServices } from '../services/catalog.ts';
 import { loadDemoScenario } from '../demo/scenario.ts';
+import { yieldToReaders } from './slices.ts';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, type Scheduler, startScheduler } from './scheduler.ts';
 import { type Delivery, installDelivery } from '../delivery/setup.ts';
 // WEBHOOKS_ALLOW_PRIVATE, given to the webhook module before any request or delivery job runs.
@@ -46,7 +47,7 @@ export async function startRuntime(config: Config, clockOrOptions: (() => Date) 
   const clock = opts.clock ?? (() => new Date());
   const print = opts.print ?? ((line: string) => console.log(line));
   configureWebhooks(config);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, beforeEmbeddedQuery: yieldToReaders });
   try {
     await database.migrate(config.migrationsDir);
     const ctx = (actor: Actor = { kind: 'public', id: 'anonymous' }): Ctx => ({

@@ -11,6 +11,7 @@
  * "Large history"). The tooltip's swatch and the "phones show 30 days" rule come from CSS (global.css).
  */
 import { escapeHtml } from '../domain/html.ts';
+import { BoundedMemo } from '../domain/memo.ts';
 import { SERVICE_STATUSES, type Locale } from '../domain/vocab.ts';
 import { dict } from '../i18n/index.ts';
 import { formatDayKey, formatPercent, formatSeconds } from '../i18n/format.ts';
@@ -21,8 +22,7 @@ import type { DayBarView } from '../services/views.ts';
  * after every public write: its markup is kept, keyed by everything it is made of (about 1,300 entries for the
  * home pages in two languages; the bound only guards against a long-running process collecting old days).
  */
-const closedDays = new Map<string, string>();
-const MAX_CLOSED_DAYS = 8_192;
+const closedDays = new BoundedMemo<string>(8_192);
 
 export function uptimeBarsHtml(opts: { bars: DayBarView[]; locale: Locale; name: string }): string {
   const { bars, locale, name } = opts;
@@ -37,17 +37,22 @@ export function uptimeBarsHtml(opts: { bars: DayBarView[]; locale: Locale; name:
       out.push(barHtml(bar, pos, true, locale));
       return;
     }
-    const key = `${locale} ${pos} ${JSON.stringify(bar)}`;
-    let html = closedDays.get(key);
-    if (html === undefined) {
-      html = barHtml(bar, pos, false, locale);
-      if (closedDays.size >= MAX_CLOSED_DAYS) closedDays.clear();
-      closedDays.set(key, html);
-    }
-    out.push(html);
+    const key = `${locale} ${pos} ${barKey(bar)}`;
+    out.push(closedDays.get(key) ?? closedDays.remember(key, barHtml(bar, pos, false, locale)));
   });
   out.push('</ol>');
   return out.join('');
+}
+
+/**
+ * Everything barHtml reads from a bar, as one string: the kept markup's key. Built by hand, since JSON.stringify
+ * of the whole bar (its Date objects included) was most of the strip's cost on a re-render.
+ */
+function barKey(bar: DayBarView): string {
+  let key = `${bar.date} ${bar.level} ${bar.uptime} ${bar.noDataSeconds}`;
+  for (const s of SERVICE_STATUSES) key += ` ${bar.seconds[s]}`;
+  for (const inc of bar.incidents) key += `\n${inc.title}`;
+  return key;
 }
 
 function barHtml(bar: DayBarView, pos: string, isToday: boolean, locale: Locale): string {

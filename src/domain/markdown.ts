@@ -8,6 +8,7 @@
 import { Marked, type Token, type Tokens } from 'marked';
 import sanitizeHtml from 'sanitize-html';
 import { escapeHtml } from './html.ts';
+import { BoundedMemo } from './memo.ts';
 
 const SAFE_SCHEMES = ['http', 'https', 'mailto', 'tel'];
 
@@ -88,9 +89,17 @@ const INLINE_OPTIONS: sanitizeHtml.IOptions = {
   transformTags: { a: linkTransform },
 };
 
+/*
+ * Parsing and sanitising is the costliest step of a page render per byte of text, and after a write almost every
+ * text on the re-rendered page is one it already showed: the HTML is kept by source text (the texts of a few
+ * thousand updates; the bound clears it past that).
+ */
+const blockHtml = new BoundedMemo<string>(4_096);
+const inlineHtml = new BoundedMemo<string>(4_096);
+
 /** Markdown body (incident update, postmortem, FAQ answer) → sanitised HTML. */
 export function renderMarkdown(md: string): string {
-  return sanitizeHtml(marked.parse(md, { async: false }), BLOCK_OPTIONS).trim();
+  return blockHtml.get(md) ?? blockHtml.remember(md, sanitizeHtml(marked.parse(md, { async: false }), BLOCK_OPTIONS).trim());
 }
 
 /**
@@ -98,8 +107,10 @@ export function renderMarkdown(md: string): string {
  * only, line breaks folded into spaces, so it can sit inside a heading or a list item.
  */
 export function renderInlineMarkdown(md: string): string {
+  const known = inlineHtml.get(md);
+  if (known !== undefined) return known;
   const oneLine = md.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-  return sanitizeHtml(marked.parseInline(oneLine, { async: false }), INLINE_OPTIONS).trim();
+  return inlineHtml.remember(md, sanitizeHtml(marked.parseInline(oneLine, { async: false }), INLINE_OPTIONS).trim());
 }
 
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };

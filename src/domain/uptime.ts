@@ -7,6 +7,7 @@
  */
 import { SERVICE_STATUSES, type ServiceStatus } from './vocab.ts';
 import { zonedDateKey, zonedParts, zonedTimeToUtc } from './time.ts';
+import { BoundedMemo } from './memo.ts';
 
 export type StatusInterval = { status: ServiceStatus; start: Date; end: Date | null };
 
@@ -160,7 +161,7 @@ export function dayWindows({ days, now, timeZone }: DailyBarsOptions): DayWindow
  * A zone's midnight of a calendar day never changes, and finding it takes several Intl calls: every page with
  * bars asks for the same ~90, so they are remembered (a few thousand entries at most: the map is emptied past that).
  */
-const midnights = new Map<string, { date: string; ms: number }>();
+const midnights = new BoundedMemo<{ date: string; ms: number }>(5_000);
 
 function localMidnight(timeZone: string, year: number, month: number, day: number): { date: string; ms: number } {
   // Normalise overflowing days (day 0, day -40) into a real calendar date first: it is the cache key.
@@ -170,14 +171,10 @@ function localMidnight(timeZone: string, year: number, month: number, day: numbe
   const m = calendar.getUTCMonth() + 1;
   const d = calendar.getUTCDate();
   const key = `${timeZone}|${y}-${m}-${d}`;
-  let found = midnights.get(key);
-  if (!found) {
-    const start = zonedTimeToUtc(timeZone, y, m, d);
-    found = { date: zonedDateKey(start, timeZone), ms: start.getTime() };
-    if (midnights.size >= 5_000) midnights.clear();
-    midnights.set(key, found);
-  }
-  return found;
+  const known = midnights.get(key);
+  if (known) return known;
+  const start = zonedTimeToUtc(timeZone, y, m, d);
+  return midnights.remember(key, { date: zonedDateKey(start, timeZone), ms: start.getTime() });
 }
 
 /** A day's bar from the seconds spent in each status during it (measured live or pre-aggregated). */

@@ -8,7 +8,9 @@
  * route, against ~8k for a bare node:http server). A reader of a cached page needs none of that. So:
  *   hit  → written here straight from the public cache (bytes, precompressed variants, ETag/304);
  *   miss → the adapter's own handler (static files, then Astro + src/fetch.ts, whose middleware renders once
- *          and stores the result for the next readers).
+ *          and stores the result for the next readers);
+ *   stale (written since) → one request claims the re-render and takes the miss path; the others get the
+ *          previous content here until the new one is stored.
  * PORT and HOST are honoured as by the standalone adapter. Graceful stop (SIGTERM drain) is done by
  * src/app/lifecycle.ts, which finds this server through Node's http diagnostics channel.
  */
@@ -27,12 +29,18 @@ function fastPath(req: IncomingMessage, res: ServerResponse): boolean {
   if (key === null) return false;
   let entry = publicCache.fresh(key);
   let result: 'hit' | 'stale' = 'hit';
-  if (!entry && publicCache.building(key)) {
+  if (!entry) {
+    const previous = publicCache.last(key);
+    if (!previous) return false;
+    const release = publicCache.claimRebuild(key);
+    if (release) {
+      res.once('close', release);
+      return false;
+    }
     // One request is re-rendering this page: the others get the previous content meanwhile.
-    entry = publicCache.last(key);
+    entry = previous;
     result = 'stale';
   }
-  if (!entry) return false;
   const a = answer(entry, {
     acceptEncoding: req.headers['accept-encoding'],
     ifNoneMatch: req.headers['if-none-match'],

@@ -148,6 +148,43 @@ describe('PGlite data folder lock', { timeout: 60_000 }, () => {
     expect(before).not.toContain('shared_buffers = 16MB');
   });
 
+  test('every embedded query, inside a transaction too, first awaits the beforeEmbeddedQuery hook', async () => {
+    let calls = 0;
+    let holding = false;
+    const database = await openDatabase({
+      beforeEmbeddedQuery: () => {
+        calls++;
+        // One call in three makes the query wait for a later turn of the event loop, as the server's slicer does.
+        if (calls % 3 !== 0) return undefined;
+        holding = true;
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            holding = false;
+            resolve();
+          }),
+        );
+      },
+    });
+    try {
+      const before = calls;
+      const [one] = await rows<{ n: number }>(database.db, sql`select 1 as n`);
+      expect(one!.n).toBe(1);
+      const afterOne = calls;
+      expect(afterOne).toBeGreaterThan(before);
+      const sum = await database.db.transaction(async (tx) => {
+        const [a] = await rows<{ n: number }>(tx, sql`select 2 as n`);
+        const [b] = await rows<{ n: number }>(tx, sql`select 3 as n`);
+        return a!.n + b!.n;
+      });
+      expect(sum).toBe(5);
+      // begin, two selects, commit: each through the hook.
+      expect(calls - afterOne).toBeGreaterThanOrEqual(4);
+      expect(holding).toBe(false);
+    } finally {
+      await database.close();
+    }
+  });
+
   test('close() releases the lock: the folder opens again with its data', async () => {
     const dataDir = copyOfTemplate();
     const first = await openDatabase({ dataDir });

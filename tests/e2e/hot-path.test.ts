@@ -119,6 +119,29 @@ describe(`hot path of the built server (${testDatabaseUrl() ? 'PostgreSQL' : 'PG
     expect(String(page.headers['cache-control'] ?? '')).not.toContain('public');
   });
 
+  it('after a write, one reader re-renders the page and the readers arriving meanwhile get the previous one from memory', async () => {
+    const before = await raw(server.url, '/');
+    expect(before.status).toBe(200);
+    const key = `herd-${Date.now().toString(36)}`;
+    const res = await fetch(`${server.url}/api/v1/services`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ key, name: { it: `Servizio ${key}`, en: `Service ${key}` } }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const logged = () => server.logs().split('\n').filter((line) => line.includes('"msg":"request"'));
+    const mark = logged().length;
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => raw(server.url, '/')));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    // Only requests that reach Hono are logged: the fast path answers from memory without a log line.
+    const rendered = logged().slice(mark).filter((line) => line.includes('"method":"GET"'));
+    expect(rendered, rendered.join('\n')).toHaveLength(1);
+    const after = await raw(server.url, '/');
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    for (const a of answers) expect([before.headers.etag, after.headers.etag]).toContain(a.headers.etag);
+  });
+
   it('shows a write made through the API on the home page within one second', async () => {
     const before = await raw(server.url, '/');
     const key = `hot-${Date.now().toString(36)}`;

@@ -68,4 +68,21 @@ describe('uptime bars markup', () => {
     // Unchanged input: the same markup as the first time.
     expect(uptimeBarsHtml({ bars, locale: 'it', name: 'Web' })).toBe(before);
   });
+
+  it('keys the kept markup by every figure a bar shows, each one on its own', () => {
+    const base = bars[38]!;
+    const variants: [string, DayBarView][] = [
+      ['date', { ...base, date: '2026-11-26' }],
+      ['level', { ...base, level: 'major' }],
+      ['uptime', { ...base, uptime: 0.5 }],
+      ['unknown time', { ...base, noDataSeconds: 3600 }],
+      ['a second incident', { ...base, incidents: [...base.incidents, { id: 'inc2', title: 'Secondo' }] }],
+      ...Object.keys(zero).map((status): [string, DayBarView] => [status, { ...base, seconds: { ...base.seconds, [status]: base.seconds[status as keyof typeof zero] + 3600 } }]),
+    ];
+    const before = uptimeBarsHtml({ bars, locale: 'en', name: 'Web' });
+    for (const [label, variant] of variants) {
+      const changed = uptimeBarsHtml({ bars: bars.map((b, i) => (i === 38 ? variant : b)), locale: 'en', name: 'Web' });
+      expect(changed, label).not.toBe(before);
+    }
+  });
 });

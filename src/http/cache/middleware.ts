@@ -4,11 +4,13 @@
  *   - a fresh entry (requests that reached Hono some other way: `astro dev`, a fast path that lost a race);
  *   - a miss: ONE request renders (Astro page or public route), its 200 is stored; concurrent readers of the same
  *     key get the previous content while that render runs, or wait for it when there is none;
- *   - a render that fails (database down) while an older copy exists: the older copy (stale-if-error).
+ *   - a render that fails (database down) while an older copy exists: the older copy (stale-if-error);
+ *   - a render that is not storable (404, a page that now has a private form): the older copy is dropped.
  * After a write request it re-reads the content version, so this process serves the change at once.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { countCacheLookup } from '../../app/metrics.ts';
+import { yieldToReaders } from '../../app/slices.ts';
 import type { Ctx } from '../../services/context.ts';
 import { nextTimeDrivenChange } from '../../services/content-version.ts';
 import { cacheKey, hasPrivateForm } from './policy.ts';
@@ -104,13 +106,16 @@ export function publicCacheMiddleware(deps: {
 
     countCacheLookup('miss');
     let rendered: Response | undefined;
+    let databaseFailed = false;
     const entry = await cache.rebuild(key, async () => {
       await next();
       rendered = c.res;
       if (rendered.status !== 200 || rendered.headers.has('set-cookie') || !rendered.body) return null;
       const body = Buffer.from(await rendered.arrayBuffer());
+      // Readers waiting on this process get their turn between the render and the checks and hashing below.
+      await yieldToReaders();
       const type = rendered.headers.get('content-type') ?? '';
-      if (type.startsWith('text/html') && hasPrivateForm(body.toString('utf8'))) {
+      if (type.startsWith('text/html') && hasPrivateForm(body)) {
         rendered = new Response(body, rendered);
         return null;
       }
@@ -118,6 +123,7 @@ export function publicCacheMiddleware(deps: {
       const headers = [...rendered.headers].filter(([name]) => !PER_ANSWER.has(name));
       // Without an expiry the entry could outlive a time-driven change: answer this once, keep nothing.
       const until = await expiresAt(version).catch(() => null);
+      if (until === null) databaseFailed = true;
       return until === null ? null : cache.put({ key, version, expiresAt: until, headers, body });
     });
     if (entry) return replace(c, respond(c, entry));
@@ -126,6 +132,9 @@ export function publicCacheMiddleware(deps: {
       countCacheLookup('stale');
       return replace(c, respond(c, previous));
     }
+    // The page is gone or no longer storable: the fast path must not keep answering its old content. (When only
+    // the expiry could not be read, the database is failing: the old copy stays, as for a 5xx.)
+    if (rendered && !databaseFailed) cache.forget(key);
     if (rendered && rendered !== c.res) c.res = rendered;
   };
 }

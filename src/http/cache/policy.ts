@@ -47,7 +47,12 @@ export function cacheKey(method: string | undefined, url: string | undefined, au
  */
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=0, must-revalidate, s-maxage=1, stale-while-revalidate=30, stale-if-error=86400';
 
-/** A page with a form that posts (CSRF token, subscription) is per-visitor even when its path looks public. */
-export function hasPrivateForm(html: string): boolean {
+/**
+ * A page with a form that posts (CSRF token, subscription) is per-visitor even when its path looks public.
+ * Given the page's bytes: read as latin1, which is a copy rather than a UTF-8 decode of a few hundred kB, and
+ * finds the same ASCII markup.
+ */
+export function hasPrivateForm(page: Buffer): boolean {
+  const html = page.toString('latin1');
   return /name=["']?_csrf\b/i.test(html) || /<form\b[^>]*\bmethod=["']?post\b/i.test(html);
 }
