@@ -1,6 +1,6 @@
 /**
  * Cooperative time slicing for renders that share the event loop with a flood of cached reads. A cold render of
- * the home page is ~35 ms of CPU; run in one piece, every reader waiting behind it waits that long, and after
+ * the home page is 25-35 ms of CPU; run in one piece, every reader waiting behind it waits that long, and after
  * each public write the readers' p99 multiplies. Rendering code calls `yieldToReaders()` at natural boundaries
  * (a component, a list item). Once the current slice has run SLICE_MS, callers wait for a later turn of the loop
  * (`setImmediate`, which runs after the pending socket I/O), so readers are served between slices.

@@ -9,8 +9,9 @@
  *    `/feed.rss`), writes those exact bytes to a folder and serves it with nginx (Debian's, installed with apt-get
  *    when absent and we are root) or, failing that, with a minimal static node:http server; it says which.
  * 3. After one unreported warm-up run on `/`, for each URL, with 50 and with 1,000 concurrent connections:
- *    requests/s, p50 and p99 latency and errors for ours and the static server, and ours/static. The load generator is wrk (Debian's, installed likewise) or
- *    autocannon (a devDependency) when wrk cannot be had; it says which.
+ *    requests/s, p50 and p99 latency and errors for ours and the static server, and ours/static. The load
+ *    generator is wrk (Debian's, installed likewise) or autocannon (a devDependency) when wrk cannot be had; it
+ *    says which.
  * 4. Writes under read load: 50 connections read `/` (the baseline), then read it again as long while an operator
  *    posts an update on the open incident through /api/v1 once a second (BENCH_SECONDS − 1 updates, with a
  *    write-scoped token made before the server boots). A separate poller fetches `/` every 20 ms, through the

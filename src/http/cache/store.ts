@@ -162,9 +162,7 @@ export class PublicCache {
   }
 
   #set(entry: CacheEntry) {
-    const old = this.#entries.get(entry.key);
-    if (old) this.#bytes -= old.bytes;
-    this.#entries.delete(entry.key);
+    this.forget(entry.key);
     if (entry.bytes > this.maxBytes / 4) return;
     this.#entries.set(entry.key, entry);
     this.#bytes += entry.bytes;
