@@ -26,7 +26,12 @@ export const outbox = pgTable(
     createdAt: createdAt(),
     doneAt: tstz('done_at'),
   },
-  (t) => [uniqueIndex('outbox_kind_subject_uq').on(t.kind, t.subjectId), index('outbox_due_idx').on(t.state, t.runAt)],
+  (t) => [
+    uniqueIndex('outbox_kind_subject_uq').on(t.kind, t.subjectId),
+    index('outbox_due_idx').on(t.state, t.runAt),
+    // For pruning finished work (src/services/retention.ts) without reading the whole queue.
+    index('outbox_done_at_idx').on(t.doneAt),
+  ],
 );
 
 /**
@@ -118,11 +123,16 @@ export const rateLimits = pgTable('rate_limits', {
 });
 
 /** Ids of signed webhooks already received (Resend's `svix-id`), so a redelivery is acknowledged and ignored. */
-export const inboundWebhooks = pgTable('inbound_webhooks', {
-  id: text('id').primaryKey(),
-  source: text('source').notNull(),
-  receivedAt: createdAt(),
-});
+export const inboundWebhooks = pgTable(
+  'inbound_webhooks',
+  {
+    id: text('id').primaryKey(),
+    source: text('source').notNull(),
+    receivedAt: createdAt(),
+  },
+  // One row per provider event (a delivered or bounced status for each e-mail): pruned by age (src/services/retention.ts).
+  (t) => [index('inbound_webhooks_received_idx').on(t.receivedAt)],
+);
 
 /** Installation-wide secrets made at first boot (e.g. the key that signs links in e-mails), shared by instances. */
 export const appSecrets = pgTable('app_secrets', {

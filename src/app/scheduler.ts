@@ -1,14 +1,16 @@
 /**
  * The background clock of one instance: starts and completes maintenance windows on time, declares services
- * down when their heartbeats stop, and prunes expired rows. Every job is idempotent and claims its rows with
- * FOR UPDATE SKIP LOCKED, so any number of instances may run it at once. A failing job is logged, never thrown:
- * the next tick tries again. The timer is unref'd (it never keeps the process alive) and ticks never overlap.
+ * down when their heartbeats stop, and prunes expired rows (sessions, keys, and what src/services/retention.ts
+ * keeps only for a while). Every job is idempotent and claims its rows with FOR UPDATE SKIP LOCKED, so any number
+ * of instances may run it at once. A failing job is logged, never thrown: the next tick tries again. The timer is
+ * unref'd (it never keeps the process alive) and ticks never overlap.
  */
 import type { Ctx } from '../services/context.ts';
 import { expireHeartbeats } from '../services/heartbeats.ts';
 import { pruneIdempotencyKeys } from '../services/idempotency.ts';
 import { pruneLoginAttempts, pruneSessions } from '../services/auth.ts';
 import { runScheduledTransitions } from '../services/maintenance.ts';
+import { pruneExpiredRecords } from '../services/retention.ts';
 
 export const DEFAULT_SCHEDULER_INTERVAL_MS = 5_000;
 /** Pruning is cheap but pointless every few seconds. */
@@ -85,6 +87,8 @@ export function startScheduler(
         await pruneIdempotencyKeys(ctx);
         await pruneLoginAttempts(ctx);
         await pruneSessions(ctx);
+        const pruned = Object.entries(await pruneExpiredRecords(ctx)).filter(([, n]) => n > 0);
+        if (pruned.length) log.info(`pruned past retention: ${pruned.map(([what, n]) => `${what} ${n}`).join(', ')}`);
       }, result);
     }
     return result;

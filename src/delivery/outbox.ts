@@ -5,7 +5,7 @@
  * connection, and a network call must never hold a lock). A worker that dies simply lets its lease run out;
  * the row becomes due again and another worker repeats the (idempotent) work.
  */
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { outbox } from '../../db/schema/index.ts';
 import { type Ctx, inTransaction } from '../services/context.ts';
 import type { Job, JobResult, OutboxKind } from './registry.ts';
@@ -111,6 +111,15 @@ export async function enqueueJob(tx: Ctx, kind: OutboxKind, subjectId: string, r
     .insert(outbox)
     .values({ kind, subjectId, runAt: runAt ?? tx.now() })
     .onConflictDoNothing({ target: [outbox.kind, outbox.subjectId] });
+}
+
+/** Puts finished (done or dead) work back in the queue, due now, as new; work still pending is left as it is. */
+export async function requeueJob(tx: Ctx, kind: OutboxKind, subjectId: string): Promise<void> {
+  const fresh = { state: 'pending' as const, attempts: 0, runAt: tx.now(), lockedUntil: null, lockedBy: null, lastError: null, doneAt: null };
+  await tx.db
+    .insert(outbox)
+    .values({ kind, subjectId, ...fresh })
+    .onConflictDoUpdate({ target: [outbox.kind, outbox.subjectId], set: fresh, setWhere: ne(outbox.state, 'pending') });
 }
 
 /** Rows of these kinds not yet done or dead (due or not): zero means there is nothing left to deliver. */

@@ -235,12 +235,7 @@ const STATE_RANK: Record<EmailState, number> = { queued: 0, sent: 1, delivered: 
  */
 export async function recordProviderEvent(ctx: Ctx, event: ProviderEvent): Promise<'applied' | 'duplicate' | 'ignored'> {
   return inTransaction(ctx, async (tx) => {
-    const inserted = await tx.db
-      .insert(inboundWebhooks)
-      .values({ id: `resend:${event.webhookId}`, source: 'resend', receivedAt: tx.now() })
-      .onConflictDoNothing()
-      .returning({ id: inboundWebhooks.id });
-    if (inserted.length === 0) return 'duplicate';
+    if (!(await firstDelivery(tx, event.webhookId))) return 'duplicate';
 
     const hardBounce = event.type === 'email.bounced' && (event.data.bounce?.type ?? 'Permanent').toLowerCase() === 'permanent';
     const next: EmailState | null =
@@ -271,6 +266,46 @@ export async function recordProviderEvent(ctx: Ctx, event: ProviderEvent): Promi
     }
     return 'applied';
   });
+}
+
+/** An e-mail Resend received for the site's domain (`email.received`): metadata only, no body. */
+export type ReceivedMail = { webhookId: string; data: { to?: string[] | string; subject?: string } };
+
+/** The signed token after "unsubscribe" in a subject, whatever a mail client put before it ("Re:", "[EXT]"). */
+const UNSUBSCRIBE_SUBJECT = /\bunsubscribe\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/i;
+
+/**
+ * The `mailto:` half of every alert's List-Unsubscribe: a mail client that unsubscribes by e-mail writes to
+ * `unsubscribe@{site host}` with the subject "unsubscribe {token}", the same signed token as the https link.
+ * Received by Resend (the site host's MX pointed at it) and posted here as `email.received`, it unsubscribes as
+ * the link does. Anything else the domain receives, or a token that does not verify, is ignored.
+ */
+export async function recordReceivedMail(ctx: Ctx, mail: ReceivedMail): Promise<'applied' | 'duplicate' | 'ignored'> {
+  return inTransaction(ctx, async (tx) => {
+    if (!(await firstDelivery(tx, mail.webhookId))) return 'duplicate';
+    const recipients = Array.isArray(mail.data.to) ? mail.data.to : mail.data.to ? [mail.data.to] : [];
+    // "Name <unsubscribe@host>" or the bare address.
+    if (!recipients.some((r) => /(^|<)\s*unsubscribe@/i.test(r.trim()))) return 'ignored';
+    const token = UNSUBSCRIBE_SUBJECT.exec(mail.data.subject ?? '')?.[1];
+    if (!token) return 'ignored';
+    try {
+      await unsubscribe(tx, token);
+    } catch (error) {
+      if (error instanceof ServiceError) return 'ignored';
+      throw error;
+    }
+    return 'applied';
+  });
+}
+
+/** Records a provider webhook's id; false when it was recorded before (a redelivery). */
+async function firstDelivery(tx: Ctx, webhookId: string): Promise<boolean> {
+  const inserted = await tx.db
+    .insert(inboundWebhooks)
+    .values({ id: `resend:${webhookId}`, source: 'resend', receivedAt: tx.now() })
+    .onConflictDoNothing()
+    .returning({ id: inboundWebhooks.id });
+  return inserted.length > 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------

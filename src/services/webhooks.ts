@@ -8,6 +8,7 @@ import { and, desc, eq, lt, or } from 'drizzle-orm';
 import { z } from 'zod';
 import { appSecrets, outbox, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.ts';
 import { newId } from '../../db/ids.ts';
+import { requeueJob } from '../delivery/outbox.ts';
 import { LOCALES, type Locale } from '../domain/vocab.ts';
 import { TargetRefused, assertPublicTarget } from '../webhooks/address.ts';
 import { TEST_EVENT_PREFIX, TEST_EVENT_TYPE } from '../webhooks/deliver.ts';
@@ -42,12 +43,14 @@ const Events = z
   .transform((list) => [...new Set(list)]);
 const OwnerEmail = z.string().trim().toLowerCase().pipe(z.email('must be an e-mail address')).pipe(z.string().max(254));
 
+const Description = z.string().trim().max(200, 'at most 200 characters');
+
 export const CreateWebhookInput = z.object({
   url: WebhookUrl,
   events: Events,
   ownerEmail: OwnerEmail,
   locale: z.enum(LOCALES).default('it'),
-  description: z.string().trim().max(200, 'at most 200 characters').default(''),
+  description: Description.default(''),
 });
 
 export const RegisterWebhookInput = CreateWebhookInput.omit({ description: true }).extend({
@@ -84,6 +87,17 @@ export async function checkWebhookTarget(raw: string): Promise<void> {
     throw error;
   }
 }
+
+/**
+ * What an operator may change on an endpoint, each field only when given (no defaults: a missing language must not
+ * reset it). The owner's address stays: a self-service owner confirmed it.
+ */
+export const UpdateWebhookInput = z.object({
+  url: WebhookUrl.optional(),
+  events: Events.optional(),
+  locale: z.enum(LOCALES).optional(),
+  description: Description.optional(),
+});
 
 /** An operator registers a partner's endpoint: active at once. Returns the secret to hand over. */
 export async function createWebhook(ctx: Ctx, input: z.input<typeof CreateWebhookInput>) {
@@ -233,6 +247,62 @@ export async function setWebhookEnabled(ctx: Ctx, input: { id: string; enabled: 
       after: { state: row!.state },
     });
     return view(row!);
+  });
+}
+
+/**
+ * Changes the URL, events, language or description, keeping the secret and the delivery log: the partner moved
+ * its receiver, or wants other events, without having to configure a new secret. A new URL is checked as at
+ * registration. Deliveries still pending go to the new URL.
+ */
+export async function updateWebhook(ctx: Ctx, input: { id: string } & z.input<typeof UpdateWebhookInput>): Promise<WebhookEndpointView> {
+  authorize(ctx.actor, 'admin');
+  const { id } = parseInput(IdInput, { id: input.id });
+  const { id: _id, ...fields } = input;
+  const change = parseInput(UpdateWebhookInput, fields);
+  if (change.url !== undefined) await checkWebhookTarget(change.url);
+  return inTransaction(ctx, async (tx) => {
+    const [current] = await tx.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for('update');
+    if (!current) throw notFound('webhook endpoint', id);
+    const [row] = await tx.db
+      .update(webhookEndpoints)
+      .set({ ...change, updatedAt: tx.now() })
+      .where(eq(webhookEndpoints.id, id))
+      .returning();
+    await recordAudit(tx, { action: 'webhook.update', objectType: 'webhook_endpoint', objectId: id, before: view(current), after: view(row!) });
+    return view(row!);
+  });
+}
+
+/**
+ * Sends failed deliveries again: one from the log, or every failed one the log still holds (what the partner
+ * missed while its receiver was down, once it is fixed and the endpoint enabled again). Each goes out under its
+ * first `webhook-id`, so a receiver that did get it after all drops the copy. Retries follow what is left of the
+ * usual schedule, counted from the event: an old delivery gets one attempt. Returns the deliveries queued.
+ */
+export async function redeliverWebhooks(ctx: Ctx, input: { id: string; deliveryId?: string }): Promise<WebhookDeliveryRow[]> {
+  authorize(ctx.actor, 'admin');
+  const { id, deliveryId } = parseInput(IdInput.extend({ deliveryId: z.string().min(1).max(64).optional() }), input);
+  return inTransaction(ctx, async (tx) => {
+    const [endpoint] = await tx.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
+    if (!endpoint) throw notFound('webhook endpoint', id);
+    if (endpoint.state !== 'active') {
+      throw new ServiceError('conflict', `The endpoint is ${endpoint.state}: enable it before sending again.`, { id: `endpoint is ${endpoint.state}` });
+    }
+    const which = and(
+      eq(webhookDeliveries.endpointId, id),
+      eq(webhookDeliveries.state, 'failed'),
+      deliveryId ? eq(webhookDeliveries.id, deliveryId) : undefined,
+    );
+    const failed = await tx.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(which).for('update');
+    if (deliveryId && failed.length === 0) {
+      throw new ServiceError('conflict', 'Only a failed delivery of this endpoint can be sent again.', { deliveryId: 'not a failed delivery of this endpoint' });
+    }
+    if (failed.length === 0) return [];
+    const queued = await tx.db.update(webhookDeliveries).set({ state: 'pending' }).where(which).returning();
+    for (const d of queued) await requeueJob(tx, 'webhook.delivery', d.id);
+    await recordAudit(tx, { action: 'webhook.redeliver', objectType: 'webhook_endpoint', objectId: id, after: { deliveries: queued.map((d) => d.id) } });
+    return queued;
   });
 }
 

@@ -256,6 +256,17 @@ describe('operator console in a browser', () => {
       await page.waitForLoadState();
       expect(await page.locator('[data-secret]').count()).toBe(1);
       await check(page, `token secret (${locale})`);
+      // A webhook's page: its settings, the change form with the events fieldset, the actions.
+      await page.goto(`${server.url}/admin/webhooks`);
+      await page.locator('#f-url').fill('https://93.184.215.14/hook');
+      await page.locator('#f-events-1').check();
+      await page.locator('#f-ownerEmail').fill('ops@partner.example');
+      await page.locator('#create button[type=submit]').click();
+      await page.waitForLoadState();
+      await page.locator('.secret-box a').click();
+      await page.waitForLoadState();
+      expect(await page.locator('#edit input[name=events][value="incident.*"]').isChecked()).toBe(true);
+      await check(page, `webhook detail (${locale})`);
     }
     // What a viewer sees: every form disabled.
     const viewer = await axePage();

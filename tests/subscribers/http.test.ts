@@ -149,6 +149,33 @@ describe('Resend webhooks', () => {
     expect(await stateOf(ctx, row.id)).toBe('confirmed');
   });
 
+  test("the List-Unsubscribe mailto: an e-mail to unsubscribe@ with the alert's subject unsubscribes; others are ignored", async ({ ctx }) => {
+    const app = createPublicRoutes({ ctx: () => ctx, resendWebhookSecret: SECRET });
+    const { row } = await confirmedSubscriber(ctx, 'it');
+    const mailto = new URL((await getLinkSigner(ctx)).unsubscribeMailto(row.id));
+    expect(mailto.pathname).toBe('unsubscribe@status.example.test');
+    const subject = mailto.searchParams.get('subject')!;
+    const received = (to: string[], subjectLine: string) =>
+      signed({ type: 'email.received', data: { email_id: `in_${uid()}`, from: row.email, to, subject: subjectLine } });
+
+    const [token] = subject.split(' ').slice(1);
+    const forged = `${token!.split('.')[0]}.AAAA`;
+    for (const request of [
+      received(['support@status.example.test'], subject),
+      received(['unsubscribe@status.example.test'], `unsubscribe ${forged}`),
+      received(['unsubscribe@status.example.test'], 'please stop'),
+    ]) {
+      expect(await (await app.request('/webhooks/resend', request)).json()).toEqual({ result: 'ignored' });
+    }
+    expect(await stateOf(ctx, row.id)).toBe('confirmed');
+
+    // Mail clients prefix the subject and name the recipient.
+    const request = received(['Status <UNSUBSCRIBE@status.example.test>'], `Re: ${subject}`);
+    expect(await (await app.request('/webhooks/resend', request)).json()).toEqual({ result: 'applied' });
+    expect(await stateOf(ctx, row.id)).toBe('unsubscribed');
+    expect(await (await app.request('/webhooks/resend', request)).json()).toEqual({ result: 'duplicate' });
+  });
+
   test('without RESEND_WEBHOOK_SECRET the endpoint does not exist', async ({ ctx }) => {
     const app = createPublicRoutes({ ctx: () => ctx });
     const res = await app.request('/webhooks/resend', signed({ type: 'email.delivered', data: {} }));

@@ -51,9 +51,24 @@ describe('/api/v1/webhooks', () => {
       const log = await get(`${V1}/webhooks/${id}/deliveries?limit=5`, admin);
       expect(log.body).toMatchObject({ items: [{ id: queued.body.id }], next_cursor: null });
 
+      const patched = await call('PATCH', `${V1}/webhooks/${id}`, { token: admin, body: { url: 'http://127.0.0.1:9/other', events: ['maintenance.*'] } });
+      expect(patched.status, patched.text).toBe(200);
+      expect(patched.body).toMatchObject({ url: 'http://127.0.0.1:9/other', events: ['maintenance.*'], locale: 'en', owner_email: 'ops@partner.example' });
+      expect((await get(`${V1}/webhooks/${id}`, admin)).body.secret).toBe(rotated.body.secret);
+      const badPatch = expectError(await call('PATCH', `${V1}/webhooks/${id}`, { token: admin, body: { events: [] } }), 422, 'validation_failed');
+      expect(Object.keys(badPatch.fields ?? {})).toEqual(['events']);
+
+      // Nothing failed yet: nothing to send again; the test delivery, still pending, cannot be named.
+      const none = await post(`${V1}/webhooks/${id}/redeliver`, admin, {});
+      expect(none.status, none.text).toBe(202);
+      expect(none.body).toEqual({ items: [] });
+      const named = expectError(await post(`${V1}/webhooks/${id}/redeliver`, admin, { delivery_id: queued.body.id }), 409, 'conflict');
+      expect(named.fields).toEqual({ delivery_id: 'not a failed delivery of this endpoint' });
+
       const disabled = await post(`${V1}/webhooks/${id}/state`, admin, { enabled: false });
       expect(disabled.body).toMatchObject({ state: 'disabled', disabled_reason: 'operator' });
       expectError(await post(`${V1}/webhooks/${id}/test`, admin), 409, 'conflict');
+      expectError(await post(`${V1}/webhooks/${id}/redeliver`, admin, {}), 409, 'conflict');
 
       const deleted = await call('DELETE', `${V1}/webhooks/${id}`, { token: admin });
       expect(deleted.status, deleted.text).toBe(200);

@@ -14,7 +14,14 @@ import { postIncidentUpdate, publishPostmortem, resolveIncident, updateIncident 
 import { scheduleMaintenance, startMaintenance, completeMaintenance } from '../../src/services/maintenance.ts';
 import { publishNotice } from '../../src/services/notices.ts';
 import { addMilestone, changeMilestone } from '../../src/services/recovery.ts';
-import { createWebhook, listWebhookDeliveries, sendTestWebhook, setWebhookEnabled } from '../../src/services/webhooks.ts';
+import {
+  createWebhook,
+  listWebhookDeliveries,
+  redeliverWebhooks,
+  sendTestWebhook,
+  setWebhookEnabled,
+  updateWebhook,
+} from '../../src/services/webhooks.ts';
 import { EVENT_TYPES } from '../../src/domain/vocab.ts';
 import { configureWebhooks } from '../../src/webhooks/policy.ts';
 import { RETRY_WINDOW_MS } from '../../src/webhooks/retry.ts';
@@ -257,8 +264,55 @@ describe('retries and disabling', () => {
     const count = sentTo(`/hooks${path}`).length;
     await drainWebhooks(ctx);
     expect(sentTo(`/hooks${path}`)).toHaveLength(count);
+    await expect(redeliverWebhooks(ctx, { id: ep.id })).rejects.toMatchObject({ code: 'conflict', fields: { id: 'endpoint is disabled' } });
     const enabled = await setWebhookEnabled(ctx, { id: ep.id, enabled: true });
     expect(enabled).toMatchObject({ state: 'active', consecutiveFailures: 0, failingSince: null });
+
+    // The receiver is fixed: what it missed (the failed delivery and the one settled while disabled) goes again,
+    // each under its first webhook-id.
+    const missed = await ctx.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, ep.id));
+    expect(missed.map((d) => d.state)).toEqual(['failed', 'failed']);
+    const queued = await redeliverWebhooks(ctx, { id: ep.id });
+    expect(queued.map((d) => d.id).sort()).toEqual(missed.map((d) => d.id).sort());
+    await drainWebhooks(ctx);
+    const resent = sentTo(`/hooks${path}`).slice(count);
+    expect(resent.map((r) => r.headers['webhook-id']).sort()).toEqual(missed.map((d) => d.id).sort());
+    const after2 = await ctx.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, ep.id));
+    expect(after2.map((d) => d.state)).toEqual(['delivered', 'delivered']);
+    // Nothing failed is left: asking again queues nothing, and naming a delivered one is refused.
+    expect(await redeliverWebhooks(ctx, { id: ep.id })).toEqual([]);
+    await expect(redeliverWebhooks(ctx, { id: ep.id, deliveryId: missed[0]!.id })).rejects.toMatchObject({
+      code: 'conflict',
+      fields: { deliveryId: 'not a failed delivery of this endpoint' },
+    });
+  });
+
+  test('a changed endpoint keeps its secret and log; the next events go to the new URL, filtered anew', async ({ ctx }) => {
+    const [oldPath, newPath] = [`/old-${uid()}`, `/new-${uid()}`];
+    const { endpoint: ep, secret } = await endpoint(ctx, ['incident.created'], { path: oldPath });
+    await makeIncident(asEditor(ctx));
+    await drainWebhooks(ctx);
+    expect(sentTo(`/hooks${oldPath}`)).toHaveLength(1);
+
+    await expect(updateWebhook(ctx, { id: ep.id, url: 'ftp://partner.example/x' })).rejects.toMatchObject({ code: 'validation_failed', fields: { url: expect.any(String) } });
+    await expect(updateWebhook(ctx, { id: ep.id, events: ['nope.*'] })).rejects.toMatchObject({ fields: { 'events.0': expect.any(String) } });
+    const changed = await updateWebhook(ctx, { id: ep.id, url: `${receiver.url}${newPath}`, events: ['maintenance.*'], description: 'ERP' });
+    expect(changed).toMatchObject({ url: `${receiver.url}${newPath}`, events: ['maintenance.*'], description: 'ERP', ownerEmail: ep.ownerEmail, state: 'active' });
+
+    await makeIncident(asEditor(ctx));
+    const svc = await makeService(asEditor(ctx));
+    await scheduleMaintenance(asEditor(ctx), {
+      title: { it: 'Manutenzione' },
+      services: [svc.key],
+      scheduledStart: new Date(ctx.now().getTime() + DAY),
+      scheduledEnd: new Date(ctx.now().getTime() + DAY + HOUR),
+    });
+    await drainWebhooks(ctx);
+    expect(sentTo(`/hooks${oldPath}`)).toHaveLength(1);
+    const atNew = sentTo(`/hooks${newPath}`);
+    expect(atNew.map((r) => (JSON.parse(r.body) as Payload).type)).toEqual(['maintenance.scheduled']);
+    expect(verifyAt(secret, atNew[0]!, ctx.now())).toBeTruthy();
+    expect((await listWebhookDeliveries(ctx, { id: ep.id })).items).toHaveLength(2);
   });
 
   test('a redirect is a failure and is not followed', async ({ ctx }) => {

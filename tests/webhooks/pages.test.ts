@@ -81,6 +81,68 @@ describe('console', () => {
     expect(text((await admin.get(`/admin/webhooks/${id}`)).html)).toContain('disattivato da un operatore');
   });
 
+  it('changes an endpoint in place, and sends again what it missed while disabled', async () => {
+    const form = await admin.get('/admin/webhooks');
+    const created = await admin.post('/admin/webhooks', {
+      _csrf: hidden(form.html, '_csrf'),
+      url: `${receiver.url}/before-move`,
+      events: ['maintenance.*'],
+      ownerEmail: 'ops@partner.example',
+      locale: 'it',
+    });
+    const secret = decode(/<code data-secret>([^<]+)<\/code>/.exec(created.html)![1]!);
+    const id = /href="\/admin\/webhooks\/([a-z0-9]+)"/.exec(created.html)![1]!;
+    const path = `/admin/webhooks/${id}`;
+
+    const detail = await admin.get(path);
+    expect(detail.html).toMatch(/<h2 id="h-edit">Modifica il webhook<\/h2>/);
+    const bad = await admin.post(path, { _csrf: hidden(detail.html, '_csrf'), _action: 'update', url: 'ftp://x', events: ['incident.*'], locale: 'it' });
+    expect(bad.status).toBe(422);
+    // Sent back with what was typed, the wrong field marked.
+    expect(bad.html).toMatch(/id="f-url"[^>]*aria-invalid="true"/);
+    expect(bad.html).toMatch(/value="ftp:\/\/x"/);
+    const moved = await admin.post(path, {
+      _csrf: hidden(detail.html, '_csrf'),
+      _action: 'update',
+      url: `${receiver.url}/after-move`,
+      events: ['incident.*'],
+      locale: 'en',
+      description: 'Moved receiver',
+    });
+    expect(moved.status, text(moved.html).slice(0, 300)).toBe(303);
+    expect(moved.location).toBe(`${path}?ok=webhook-updated`);
+    const after = await admin.get(path);
+    expect(text(after.html)).toContain('Moved receiver');
+    expect(decode(/<code data-secret>([^<]+)<\/code>/.exec(after.html)![1]!)).toBe(secret);
+
+    // Disabled, it misses an incident: the log shows it failed, not sent.
+    await admin.post(path, { _csrf: hidden(after.html, '_csrf'), _action: 'disable' });
+    const declared = await admin.post('/admin/incidents/new', {
+      _csrf: await admin.csrf('/admin/incidents/new'),
+      intent: 'publish',
+      'title.it': 'Mancato dal partner',
+      impact: 'minor',
+      status: 'investigating',
+      'body.it': 'Il partner non lo riceve subito.',
+    });
+    expect(declared.status).toBe(303);
+    const missed = await eventually(async () => {
+      const page = await admin.get(path);
+      return /not sent: the endpoint is disabled/.test(page.html) ? page : undefined;
+    }, 'the missed delivery in the log');
+    expect(missed.html).not.toMatch(/Invia di nuovo le consegne fallite/);
+
+    await admin.post(path, { _csrf: hidden(missed.html, '_csrf'), _action: 'enable' });
+    const enabled = await admin.get(path);
+    expect(enabled.html).toMatch(/aria-label="Invia di nuovo: incident.created"/);
+    const again = await admin.post(path, { _csrf: hidden(enabled.html, '_csrf'), _action: 'redeliver' });
+    expect(again.status).toBe(303);
+    expect(again.location).toBe(`${path}?ok=webhook-redelivered#deliveries`);
+    const message = await eventually(async () => receiver.requests.find((r) => r.path === '/hooks/after-move'), 'the missed event');
+    expect(new Webhook(secret).verify(message.body, message.headers as Record<string, string>)).toMatchObject({ type: 'incident.created' });
+    expect(receiver.requests.some((r) => r.path === '/hooks/before-move')).toBe(false);
+  });
+
   it('is for administrators only, and forms need the CSRF token', async () => {
     const anon = new ConsoleClient(server.url);
     expect((await anon.get('/admin/webhooks')).status).toBe(303);

@@ -5,16 +5,24 @@
  *   /u/{token}          RFC 8058 one-click unsubscribe. The signed, single-purpose token IS the authorisation; a
  *                       mail provider POSTs `List-Unsubscribe=One-Click`. GET never unsubscribes (mail scanners
  *                       prefetch links): it sends the reader to a page that asks first.
- *   /webhooks/resend    Resend's delivery events, accepted only with a valid Standard Webhooks (svix) signature
- *                       within the library's 5-minute timestamp tolerance; a redelivered id is acknowledged and
- *                       ignored (src/services/subscribers.ts, `recordProviderEvent`).
+ *   /webhooks/resend    Resend's delivery events and received e-mails (the List-Unsubscribe mailto:), accepted only
+ *                       with a valid Standard Webhooks (svix) signature within the library's 5-minute timestamp
+ *                       tolerance; a redelivered id is acknowledged and ignored (src/services/subscribers.ts,
+ *                       `recordProviderEvent`, `recordReceivedMail`).
  */
 import { Hono } from 'hono';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { localePath } from '../../i18n/index.ts';
 import { SYSTEM_ACTOR } from '../../services/context.ts';
 import { ServiceError } from '../../services/errors.ts';
-import { type ProviderEvent, getSubscription, recordProviderEvent, unsubscribe } from '../../services/subscribers.ts';
+import {
+  type ProviderEvent,
+  type ReceivedMail,
+  getSubscription,
+  recordProviderEvent,
+  recordReceivedMail,
+  unsubscribe,
+} from '../../services/subscribers.ts';
 import type { PublicDeps } from './http.ts';
 
 export type SubscriptionDeps = PublicDeps & {
@@ -72,11 +80,12 @@ export function createSubscriptionRoutes(deps: SubscriptionDeps) {
     if (typeof payload?.type !== 'string' || typeof payload.data !== 'object' || payload.data === null) {
       return c.text('Invalid payload.\n', 400, NO_STORE);
     }
-    const result = await recordProviderEvent({ ...deps.ctx(), actor: SYSTEM_ACTOR }, {
-      webhookId: headers['webhook-id'],
-      type: payload.type,
-      data: payload.data as ProviderEvent['data'],
-    });
+    const ctx = { ...deps.ctx(), actor: SYSTEM_ACTOR };
+    const webhookId = headers['webhook-id'];
+    const result =
+      payload.type === 'email.received'
+        ? await recordReceivedMail(ctx, { webhookId, data: payload.data as ReceivedMail['data'] })
+        : await recordProviderEvent(ctx, { webhookId, type: payload.type, data: payload.data as ProviderEvent['data'] });
     return c.json({ result }, 200, NO_STORE);
   });
 

@@ -7,9 +7,11 @@ import {
   getWebhook,
   listWebhookDeliveries,
   listWebhooks,
+  redeliverWebhooks,
   rotateWebhookSecret,
   sendTestWebhook,
   setWebhookEnabled,
+  updateWebhook,
 } from '../../services/webhooks.ts';
 import type { V1App } from './app.ts';
 import { defineRoute } from './core.ts';
@@ -86,6 +88,21 @@ const CreateBody = z
   })
   .openapi('CreateWebhook');
 
+const UpdateBody = z
+  .object({
+    url: z.string().optional().openapi({ description: 'Checked as at registration.' }),
+    events: z.array(z.string()).min(1).optional(),
+    locale: z.enum(['it', 'en']).optional(),
+    description: z.string().optional(),
+  })
+  .openapi('UpdateWebhook', { description: 'Only the fields given change; the secret, owner and delivery log stay.' });
+
+const RedeliverBody = z
+  .object({
+    delivery_id: Id.optional().openapi({ description: 'One failed delivery; absent: every failed delivery the log still holds.' }),
+  })
+  .openapi('RedeliverWebhook');
+
 const StateBody = z.object({ enabled: z.boolean().openapi({ description: 'true enables (and forgets past failures), false disables.' }) }).openapi('SetWebhookState');
 
 const DeliveriesQuery = z.object({
@@ -151,6 +168,39 @@ export function webhookRoutes(app: V1App) {
       responses: { 200: jsonResponse(WebhookEndpoint, 'The endpoint as it was before deletion.') },
     }),
     async (c) => c.json(out(WebhookEndpoint, await deleteWebhook(c.var.ctx, { id: c.req.valid('param').id })), 200),
+  );
+
+  app.openapi(
+    defineRoute('admin', {
+      method: 'patch',
+      path: '/webhooks/{id}',
+      tags: ['Webhooks'],
+      operationId: 'updateWebhook',
+      summary: 'Change a webhook endpoint',
+      description: 'URL, events, language, description. The secret and the delivery log are kept; pending deliveries go to the new URL.',
+      request: { params: IdParam, body: jsonBody(UpdateBody) },
+      responses: { 200: jsonResponse(WebhookEndpoint, 'The endpoint after the change.') },
+    }),
+    async (c) => c.json(out(WebhookEndpoint, await updateWebhook(c.var.ctx, { id: c.req.valid('param').id, ...fromWire(c.req.valid('json')) })), 200),
+  );
+
+  app.openapi(
+    defineRoute('admin', {
+      method: 'post',
+      path: '/webhooks/{id}/redeliver',
+      tags: ['Webhooks'],
+      operationId: 'redeliverWebhooks',
+      summary: 'Send failed deliveries again',
+      description:
+        'One failed delivery, or all the failed deliveries still in the log (kept 30 days): what the partner missed while its receiver was down. Each keeps its `webhook-id`, so the receiver drops a copy it already has. The endpoint must be active.',
+      request: { params: IdParam, body: jsonBody(RedeliverBody) },
+      responses: { 202: jsonResponse(z.object({ items: z.array(Delivery) }).openapi('RedeliveredWebhooks'), 'The deliveries queued again.') },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const queued = await redeliverWebhooks(c.var.ctx, { id: c.req.valid('param').id, deliveryId: body.delivery_id });
+      return c.json({ items: queued.map((d) => out(Delivery, d)) }, 202);
+    },
   );
 
   app.openapi(

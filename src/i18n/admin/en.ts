@@ -88,6 +88,9 @@ const en: AdminDictionary = {
     'webhook-rotated': 'New secret generated.',
     'webhook-test': 'Test message queued: its result shows among the deliveries.',
     'webhook-deleted': 'Webhook deleted.',
+    'webhook-updated': 'Webhook changed.',
+    'webhook-redelivered': 'Failed deliveries queued again: their results show among the deliveries.',
+    'webhook-nothing-to-redeliver': 'No failed delivery to send again.',
     'signed-out': 'You have signed out of the console.',
     declared: 'Incident declared and published.',
     'update-posted': 'Update published.',
@@ -641,6 +644,13 @@ const en: AdminDictionary = {
     noAnswer: 'no answer',
     older: 'Older deliveries',
     back: 'All webhooks',
+    editTitle: 'Change the webhook',
+    editHint: 'The secret and the delivery log stay; deliveries still in progress go to the new URL.',
+    editSubmit: 'Save changes',
+    redeliverAll: 'Send failed deliveries again',
+    redeliverHint: 'After fixing the receiver: sends again every failed delivery of the last 30 days, each with its first webhook-id, so the receiver drops any copy it already has.',
+    redeliverOne: 'Send again',
+    redeliverOneLabel: (event: string) => `Send again: ${event}`,
   },
 };
 

@@ -122,6 +122,9 @@ const it = {
     'webhook-rotated': 'Nuovo segreto generato.',
     'webhook-test': 'Messaggio di prova in coda: il suo esito compare tra le consegne.',
     'webhook-deleted': 'Webhook eliminato.',
+    'webhook-updated': 'Webhook modificato.',
+    'webhook-redelivered': 'Consegne fallite di nuovo in coda: il loro esito compare tra le consegne.',
+    'webhook-nothing-to-redeliver': 'Nessuna consegna fallita da inviare di nuovo.',
     'signed-out': 'Sei uscito dalla console.',
     declared: 'Incidente dichiarato e pubblicato.',
     'update-posted': 'Aggiornamento pubblicato.',
@@ -675,6 +678,13 @@ const it = {
     noAnswer: 'nessuna risposta',
     older: 'Consegne meno recenti',
     back: 'Tutti i webhook',
+    editTitle: 'Modifica il webhook',
+    editHint: 'Il segreto e il registro delle consegne restano; le consegne ancora in corso vanno al nuovo indirizzo.',
+    editSubmit: 'Salva le modifiche',
+    redeliverAll: 'Invia di nuovo le consegne fallite',
+    redeliverHint: 'Dopo aver riparato il ricevitore: invia di nuovo ogni consegna fallita degli ultimi 30 giorni, ciascuna con il suo webhook-id originale, così il ricevitore scarta le copie che ha già.',
+    redeliverOne: 'Invia di nuovo',
+    redeliverOneLabel: (event: string) => `Invia di nuovo: ${event}`,
   },
 } as const;
 
