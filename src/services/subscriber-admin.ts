@@ -21,7 +21,7 @@ import { ServiceError, notFound, parseInput } from './errors.ts';
 import { listEvents } from './events.ts';
 import { ServiceKey } from './inputs.ts';
 import { authorize } from './permissions.ts';
-import { enqueueEmail } from '../delivery/enqueue.ts';
+import { type OneOffEmail, enqueueEmails } from '../delivery/enqueue.ts';
 import { type DeliveryStats, deliveryStats, listMail } from '../delivery/stats.ts';
 import { confirmationEmail } from '../mail/confirmation.ts';
 import { CONFIRM_LINK_TTL_MS, type LinkSigner, getLinkSigner } from '../mail/links.ts';
@@ -379,8 +379,8 @@ async function planImport(ctx: Ctx, csv: string, updateExisting: boolean): Promi
   return { fingerprint: fingerprintOf(csv, updateExisting), rows, totals };
 }
 
-/** The same double opt-in e-mail the public form sends, through the delivery engine's one-off queue. */
-async function queueConfirmation(tx: Ctx, links: LinkSigner, s: SubscriberRow): Promise<void> {
+/** The same double opt-in e-mail the public form sends, for the delivery engine's one-off queue. */
+function confirmationFor(tx: Ctx, links: LinkSigner, s: SubscriberRow): OneOffEmail {
   const issuedAt = s.confirmSentAt ?? tx.now();
   const content = confirmationEmail({
     locale: s.locale,
@@ -388,7 +388,7 @@ async function queueConfirmation(tx: Ctx, links: LinkSigner, s: SubscriberRow): 
     expiresAt: new Date(issuedAt.getTime() + CONFIRM_LINK_TTL_MS),
     timeZone: tx.timeZone,
   });
-  await enqueueEmail(tx, { kind: 'confirm', to: s.email, locale: s.locale, subscriberId: s.id, content });
+  return { kind: 'confirm', to: s.email, locale: s.locale, subscriberId: s.id, content };
 }
 
 const sameKeys = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(' ') === [...b].sort().join(' ');
@@ -451,6 +451,7 @@ export async function applyImport(
         .onConflictDoNothing({ target: subscribers.email })
         .returning();
       const made = new Map(inserted.map((s) => [s.email, s]));
+      const confirmations: OneOffEmail[] = [];
       for (const r of chunk) {
         const s = made.get(r.email);
         if (!s) {
@@ -458,10 +459,11 @@ export async function applyImport(
           r.reason = 'already_subscribed';
         } else if (s.state === 'pending') {
           links ??= await getLinkSigner(tx);
-          await queueConfirmation(tx, links, s);
-          confirmationsQueued++;
+          confirmations.push(confirmationFor(tx, links, s));
         }
       }
+      await enqueueEmails(tx, confirmations);
+      confirmationsQueued += confirmations.length;
     }
     for (const r of plan.rows.filter((x) => x.action === 'update')) {
       await tx.db

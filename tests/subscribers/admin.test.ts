@@ -189,6 +189,26 @@ describe('import apply', () => {
     expect(audit[0]!.after).toMatchObject({ create: 2, skip: 2, consent: 'double_opt_in', confirmationsQueued: 2 });
   });
 
+  test("a large import's confirmations go out a hundred to a provider request, each with its own link", async ({ db }) => {
+    const { ctx, domain } = await setup(db);
+    const emails = Array.from({ length: 205 }, (_, i) => `bulk${i}@${domain}`);
+    const csv = `email\n${emails.join('\n')}\n`;
+    const report = await applyImport(ctx, { csv, fingerprint: (await previewImport(ctx, { csv })).fingerprint });
+    expect(report.confirmationsQueued).toBe(205);
+    const mails = await db.select().from(emailMessages).where(eq(emailMessages.kind, 'confirm'));
+    const ours = mails.filter((m) => m.email.endsWith(`@${domain}`));
+    expect(ours).toHaveLength(205);
+    const byBatch = Map.groupBy(ours, (m) => m.batchId);
+    expect([...byBatch.values()].map((b) => b.length).sort((x, y) => y - x)).toEqual([100, 100, 5]);
+    for (const batch of byBatch.values()) {
+      expect(batch.map((m) => m.position).sort((x, y) => x - y)).toEqual(batch.map((_, i) => i));
+      const jobs = await db.select().from(outbox).where(eq(outbox.subjectId, batch[0]!.batchId));
+      expect(jobs.map((j) => j.kind)).toEqual(['email.batch']);
+    }
+    const links = new Set(ours.map((m) => /\/subscribe\/confirm\/[^\s"]+/.exec((m.content as { text: string }).text)![0]));
+    expect(links.size).toBe(205);
+  });
+
   test('with consent attested elsewhere: confirmed at once, no e-mail, the note and the operator recorded', async ({ db }) => {
     const { ctx, domain } = await setup(db);
     const csv = `email\nattested@${domain}\n`;
