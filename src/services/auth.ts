@@ -36,6 +36,8 @@ export const CreateOperatorInput = z.object({
   name: z.string().trim().min(1).max(120),
   role: z.enum(OPERATOR_ROLES),
   password: Password,
+  /** The password is a temporary one someone else chose: the operator replaces it at the first sign-in. */
+  mustChangePassword: z.boolean().default(false),
 });
 
 export const CreateTokenInput = z.object({
@@ -64,13 +66,9 @@ export function operatorActor(op: Pick<Operator, 'id' | 'role'>): Actor {
 }
 
 export async function createOperator(ctx: Ctx, input: z.input<typeof CreateOperatorInput>): Promise<PublicOperator> {
-  return insertOperator(ctx, input, false);
-}
-
-/** createOperator, optionally asking the operator to choose their own password at the next sign-in. */
-async function insertOperator(ctx: Ctx, input: z.input<typeof CreateOperatorInput>, mustChangePassword: boolean): Promise<PublicOperator> {
   authorize(ctx.actor, 'admin');
   const data = parseInput(CreateOperatorInput, input);
+  const { mustChangePassword } = data;
   const passwordHash = await hashPassword(data.password);
   return inTransaction(ctx, async (tx) => {
     // ON CONFLICT rather than a look-up first: two concurrent creations must not end in a raw unique violation.
@@ -101,7 +99,7 @@ export async function ensureFirstAdmin(
   // A placeholder that passes the e-mail check ("admin@localhost" does not); set ADMIN_EMAIL to choose it.
   const email = opts.email ?? DEFAULT_ADMIN_EMAIL;
   try {
-    await insertOperator(ctx, { email, name: 'Administrator', role: 'admin', password: opts.password ?? generated! }, generated !== null);
+    await createOperator(ctx, { email, name: 'Administrator', role: 'admin', password: opts.password ?? generated!, mustChangePassword: generated !== null });
   } catch (error) {
     // Another instance booting at the same time created it first.
     if (error instanceof ServiceError && error.code === 'conflict') return null;

@@ -233,8 +233,11 @@ describe('administration', () => {
       const email = `ops-${uid()}@example.org`;
       const op = await a.post(`${V1}/operators`, admin, { email, name: 'Ops', role: 'admin', password: 'a-long-enough-password' });
       expect(op.status, op.text).toBe(201);
-      expect(op.text).not.toMatch(/password/i);
-      expect(op.body).toMatchObject({ email, role: 'admin', disabled_at: null });
+      expect(op.text).not.toMatch(/password_hash|passwordHash|\$argon2/);
+      // The password an administrator chose is a temporary one unless they say otherwise.
+      expect(op.body).toMatchObject({ email, role: 'admin', disabled_at: null, must_change_password: true });
+      const own = await a.post(`${V1}/operators`, admin, { email: `own-${email}`, name: 'Own', role: 'viewer', password: 'a-long-enough-password', must_change_password: false });
+      expect(own.body).toMatchObject({ must_change_password: false });
       expectError(await a.post(`${V1}/operators`, admin, { email, name: 'Again', role: 'viewer', password: 'a-long-enough-password' }), 409, 'conflict');
       expect(
         Object.keys(expectError(await a.post(`${V1}/operators`, admin, { email: 'nope', name: 'X', role: 'viewer', password: 'short' }), 422, 'validation_failed').fields!).sort(),

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../support/server.ts';
-import { ADMIN, ConsoleClient, PASSWORD, VIEWER, bootConsole, bootServer, ensureBuilt, text } from './client.ts';
+import { ADMIN, ConsoleClient, PASSWORD, VIEWER, bootConsole, bootServer, ensureBuilt, hidden, text } from './client.ts';
 
 const SESSION = '__Host-vedetta_session';
 const NEW_PASSWORD = 'a fresh password of my own';
@@ -196,5 +196,25 @@ describe('a generated first-run password', () => {
     const fresh = new ConsoleClient(server.url);
     expect((await fresh.signIn(FIRST, NEW_PASSWORD)).status).toBe(303);
     expect((await fresh.get('/admin')).status).toBe(200);
+  });
+
+  it('an operator created in the console with the box ticked (the default) chooses a password first', async () => {
+    const admin = new ConsoleClient(server.url);
+    await admin.signIn(FIRST, NEW_PASSWORD);
+    const form = await admin.get('/admin/operators');
+    expect(form.html).toMatch(/<input type="checkbox" id="f-mustChangePassword" name="mustChangePassword" checked/);
+    const csrf = hidden(form.html, '_csrf');
+    const [temporary, chosen] = [`temp-${Date.now()}@example.com`, `chosen-${Date.now()}@example.com`];
+    const create = (email: string, extra: Record<string, string>) =>
+      admin.post('/admin/operators', { _csrf: csrf, _action: 'create', name: 'Nuovo', email, role: 'editor', password: 'a temporary password', ...extra });
+    expect((await create(temporary, { mustChangePassword: 'on' })).status).toBe(303);
+    expect((await create(chosen, {})).status).toBe(303);
+
+    const first = new ConsoleClient(server.url);
+    await first.signIn(temporary, 'a temporary password');
+    expect((await first.get('/admin/incidents')).location).toBe('/admin/account');
+    const second = new ConsoleClient(server.url);
+    await second.signIn(chosen, 'a temporary password');
+    expect((await second.get('/admin/incidents')).status).toBe(200);
   });
 });

@@ -60,6 +60,7 @@ const Operator = z
     disabled_at: OutTimestamp.nullable(),
     locked_until: OutTimestamp.nullable().openapi({ description: 'Sign-in blocked until then after repeated failures.' }),
     last_login_at: OutTimestamp.nullable(),
+    must_change_password: z.boolean().openapi({ description: 'The operator has yet to replace a temporary password.' }),
     created_at: OutTimestamp,
   })
   .openapi('Operator');
@@ -70,6 +71,9 @@ const CreateOperatorBody = z
     name: z.string().min(1).max(120),
     role: OperatorRole,
     password: z.string().openapi({ description: 'At least 12 characters. Only its Argon2id hash is kept.' }),
+    must_change_password: z.boolean().optional().openapi({
+      description: 'Default true: the password is a temporary one, which the operator replaces at the first sign-in (the console asks before anything else).',
+    }),
   })
   .openapi('CreateOperator');
 
@@ -152,7 +156,10 @@ export function adminRoutes(app: V1App) {
       request: { body: jsonBody(CreateOperatorBody) },
       responses: { 201: jsonResponse(Operator, 'The new operator.') },
     }),
-    async (c) => c.json(out(Operator, await createOperator(c.var.ctx, c.req.valid('json'))), 201),
+    async (c) => {
+      const body = fromWire(c.req.valid('json'));
+      return c.json(out(Operator, await createOperator(c.var.ctx, { ...body, mustChangePassword: body.mustChangePassword ?? true })), 201);
+    },
   );
 
   app.openapi(

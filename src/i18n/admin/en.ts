@@ -403,6 +403,7 @@ const en: AdminDictionary = {
     role: 'Role',
     password: 'Initial password',
     passwordHint: 'At least 12 characters. Give it to the operator through a channel other than e-mail.',
+    mustChangePassword: 'The operator chooses their own password at the first sign-in (recommended: you know this one)',
     createSubmit: 'Create the operator',
   },
 

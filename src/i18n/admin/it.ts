@@ -437,6 +437,7 @@ const it = {
     role: 'Ruolo',
     password: 'Password iniziale',
     passwordHint: 'Almeno 12 caratteri. Comunicala all’operatore per un canale diverso dall’e-mail.',
+    mustChangePassword: 'L’operatore sceglie la propria password al primo accesso (consigliato: questa la conosci tu)',
     createSubmit: 'Crea l’operatore',
   },
 
