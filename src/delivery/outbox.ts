@@ -113,13 +113,18 @@ export async function enqueueJob(tx: Ctx, kind: OutboxKind, subjectId: string, r
     .onConflictDoNothing({ target: [outbox.kind, outbox.subjectId] });
 }
 
-/** Puts finished (done or dead) work back in the queue, due now, as new; work still pending is left as it is. */
-export async function requeueJob(tx: Ctx, kind: OutboxKind, subjectId: string): Promise<void> {
+/**
+ * Puts finished (done or dead) work back in the queue, due now, as new; work still pending is left as it is. A
+ * thousand subjects per statement (PostgreSQL takes at most 65,535 parameters in one).
+ */
+export async function requeueJobs(tx: Ctx, kind: OutboxKind, subjectIds: string[]): Promise<void> {
   const fresh = { state: 'pending' as const, attempts: 0, runAt: tx.now(), lockedUntil: null, lockedBy: null, lastError: null, doneAt: null };
-  await tx.db
-    .insert(outbox)
-    .values({ kind, subjectId, ...fresh })
-    .onConflictDoUpdate({ target: [outbox.kind, outbox.subjectId], set: fresh, setWhere: ne(outbox.state, 'pending') });
+  for (let i = 0; i < subjectIds.length; i += 1_000) {
+    await tx.db
+      .insert(outbox)
+      .values(subjectIds.slice(i, i + 1_000).map((subjectId) => ({ kind, subjectId, ...fresh })))
+      .onConflictDoUpdate({ target: [outbox.kind, outbox.subjectId], set: fresh, setWhere: ne(outbox.state, 'pending') });
+  }
 }
 
 /** Rows of these kinds not yet done or dead (due or not): zero means there is nothing left to deliver. */

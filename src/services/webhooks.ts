@@ -8,7 +8,7 @@ import { and, desc, eq, lt, or } from 'drizzle-orm';
 import { z } from 'zod';
 import { appSecrets, outbox, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.ts';
 import { newId } from '../../db/ids.ts';
-import { requeueJob } from '../delivery/outbox.ts';
+import { requeueJobs } from '../delivery/outbox.ts';
 import { LOCALES, type Locale } from '../domain/vocab.ts';
 import { TargetRefused, assertPublicTarget } from '../webhooks/address.ts';
 import { TEST_EVENT_PREFIX, TEST_EVENT_TYPE } from '../webhooks/deliver.ts';
@@ -300,8 +300,8 @@ export async function redeliverWebhooks(ctx: Ctx, input: { id: string; deliveryI
     }
     if (failed.length === 0) return [];
     const queued = await tx.db.update(webhookDeliveries).set({ state: 'pending' }).where(which).returning();
-    for (const d of queued) await requeueJob(tx, 'webhook.delivery', d.id);
-    await recordAudit(tx, { action: 'webhook.redeliver', objectType: 'webhook_endpoint', objectId: id, after: { deliveries: queued.map((d) => d.id) } });
+    await requeueJobs(tx, 'webhook.delivery', queued.map((d) => d.id));
+    await recordAudit(tx, { action: 'webhook.redeliver', objectType: 'webhook_endpoint', objectId: id, after: { deliveries: queued.length, ...(deliveryId ? { deliveryId } : {}) } });
     return queued;
   });
 }
