@@ -68,13 +68,12 @@ export function operatorActor(op: Pick<Operator, 'id' | 'role'>): Actor {
 export async function createOperator(ctx: Ctx, input: z.input<typeof CreateOperatorInput>): Promise<PublicOperator> {
   authorize(ctx.actor, 'admin');
   const data = parseInput(CreateOperatorInput, input);
-  const { mustChangePassword } = data;
   const passwordHash = await hashPassword(data.password);
   return inTransaction(ctx, async (tx) => {
     // ON CONFLICT rather than a look-up first: two concurrent creations must not end in a raw unique violation.
     const [row] = await tx.db
       .insert(operators)
-      .values({ email: data.email, name: data.name, role: data.role, passwordHash, mustChangePassword, createdAt: tx.now() })
+      .values({ email: data.email, name: data.name, role: data.role, passwordHash, mustChangePassword: data.mustChangePassword, createdAt: tx.now() })
       .onConflictDoNothing({ target: operators.email })
       .returning();
     if (!row) throw new ServiceError('conflict', 'An operator with this e-mail already exists.', { email: 'already used' });

@@ -12,7 +12,7 @@
  * `service_daily_uptime` (a few rows per service and day), audit records.
  *
  * The scheduler runs this every 10 minutes in every instance; deleting a row another instance deleted first is a
- * no-op. Deletes go in batches of a few thousand rows, each through an index: a first run on a long backlog holds
+ * no-op. Deletes go in batches of BATCH_ROWS rows, each through an index: a first run on a long backlog holds
  * no long lock, and on PGlite, which runs in the server's own event loop, readers are answered between batches.
  */
 import { and, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';

@@ -255,7 +255,7 @@ export async function recordProviderEvent(ctx: Ctx, event: ProviderEvent): Promi
         .where(and(eq(emailMessages.providerId, event.data.email_id), inArray(emailMessages.state, lower)));
     }
     if (next === 'bounced' || next === 'complained') {
-      const recipients = Array.isArray(event.data.to) ? event.data.to : event.data.to ? [event.data.to] : [];
+      const recipients = addressList(event.data.to);
       const fromMessage = event.data.email_id
         ? await tx.db.select({ email: emailMessages.email }).from(emailMessages).where(eq(emailMessages.providerId, event.data.email_id))
         : [];
@@ -283,7 +283,7 @@ const UNSUBSCRIBE_SUBJECT = /\bunsubscribe\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/i;
 export async function recordReceivedMail(ctx: Ctx, mail: ReceivedMail): Promise<'applied' | 'duplicate' | 'ignored'> {
   return inTransaction(ctx, async (tx) => {
     if (!(await firstDelivery(tx, mail.webhookId))) return 'duplicate';
-    const recipients = Array.isArray(mail.data.to) ? mail.data.to : mail.data.to ? [mail.data.to] : [];
+    const recipients = addressList(mail.data.to);
     // "Name <unsubscribe@host>" or the bare address.
     if (!recipients.some((r) => /(^|<)\s*unsubscribe@/i.test(r.trim()))) return 'ignored';
     const token = UNSUBSCRIBE_SUBJECT.exec(mail.data.subject ?? '')?.[1];
@@ -297,6 +297,9 @@ export async function recordReceivedMail(ctx: Ctx, mail: ReceivedMail): Promise<
     return 'applied';
   });
 }
+
+/** A provider's `to`: one address or a list. */
+const addressList = (to: string[] | string | undefined): string[] => (Array.isArray(to) ? to : to ? [to] : []);
 
 /** Records a provider webhook's id; false when it was recorded before (a redelivery). */
 async function firstDelivery(tx: Ctx, webhookId: string): Promise<boolean> {

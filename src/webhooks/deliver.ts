@@ -38,13 +38,13 @@ export async function runWebhookDelivery(ctx: Ctx, job: { subjectId: string }): 
   if (!row || row.delivery.state !== 'pending') return { kind: 'done' };
   const { delivery, endpoint } = row;
   if (endpoint.state !== 'active') {
-    await settle(ctx, delivery, { state: 'failed', sent: false, entry: entry(ctx.now(), null, `not sent: the endpoint is ${endpoint.state}`, 0) });
+    await settle(ctx, delivery, { state: 'failed', sent: false, entry: notSent(ctx.now(), `the endpoint is ${endpoint.state}`) });
     return { kind: 'done' };
   }
 
   const body = await payloadFor(ctx, delivery, endpoint.locale);
   if (body === null) {
-    await settle(ctx, delivery, { state: 'failed', sent: false, entry: entry(ctx.now(), null, 'not sent: the event no longer exists', 0) });
+    await settle(ctx, delivery, { state: 'failed', sent: false, entry: notSent(ctx.now(), 'the event no longer exists') });
     return { kind: 'done' };
   }
 
@@ -98,6 +98,11 @@ async function payloadFor(ctx: Ctx, delivery: typeof webhookDeliveries.$inferSel
   }
   const [event] = await ctx.db.select().from(events).where(eq(events.id, delivery.eventId));
   return event ? JSON.stringify(buildPayload(event, locale, ctx.siteUrl)) : null;
+}
+
+/** The log entry of a delivery settled without a request (also written by dispatch for a disabled endpoint). */
+export function notSent(at: Date, why: string): DeliveryLogEntry {
+  return entry(at, null, `not sent: ${why}`, 0);
 }
 
 function entry(at: Date, status: number | null, error: string | null, ms: number, excerpt?: string): DeliveryLogEntry {

@@ -12,7 +12,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { outbox, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.ts';
 import type { Ctx } from '../services/context.ts';
 import type { EventRow } from '../services/events.ts';
-import type { DeliveryLogEntry } from './deliver.ts';
+import { notSent } from './deliver.ts';
 import { matchesAny } from './patterns.ts';
 
 export async function dispatchWebhooks(tx: Ctx, event: EventRow): Promise<number> {
@@ -24,7 +24,7 @@ export async function dispatchWebhooks(tx: Ctx, event: EventRow): Promise<number
   const now = tx.now();
   const missed = matching.filter((e) => e.state === 'disabled');
   if (missed.length) {
-    const log: DeliveryLogEntry[] = [{ at: now.toISOString(), status: null, error: 'not sent: the endpoint is disabled', ms: 0 }];
+    const log = [notSent(now, 'the endpoint is disabled')];
     await tx.db
       .insert(webhookDeliveries)
       .values(missed.map((e) => ({ endpointId: e.id, eventId: event.id, eventType: event.type, state: 'failed' as const, log, createdAt: now })))
