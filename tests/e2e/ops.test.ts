@@ -45,11 +45,14 @@ describe('probes, metrics and logs', () => {
     expect(families.find((f) => f.name === 'vedetta_outbox_depth')?.metrics.length).toBe(4);
   });
 
-  it('runs with the V8 flags that bound its memory, Liftoff-only WebAssembly on the embedded database only', () => {
-    // src/server/v8-flags.ts re-executes the process (same pid) with them before anything else starts.
+  it('runs with the settings that bound its memory, Liftoff-only WebAssembly on the embedded database only', () => {
+    // src/server/memory-flags.ts re-executes the process (same pid) with them before anything else starts.
     const argv = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
     expect(argv).toContain('--max-semi-space-size=8');
+    expect(argv).toContain('--heap-growing-percent=50');
     expect(argv.includes('--liftoff-only')).toBe(server.env.DATABASE_URL === undefined);
+    const environ = readFileSync(`/proc/${server.pid}/environ`, 'utf8').split('\0');
+    expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
   });
 
   it('writes one JSON log line per request with the id it echoed', async () => {
