@@ -30,7 +30,7 @@
  * freed (up to 32 MB), and the server frees blocks of several MB while it boots. From then on page bodies,
  * compressor states and query results of up to that size came from the main heap, which grew by ~7 MB while pages
  * were re-rendered under load and kept it. With the threshold fixed those blocks keep their own mappings (alone:
- * peak 310 against 343 MB in the same side-by-side renders, ~4 % more CPU per render for the mappings made and
+ * peak 310 against 343 MB in the same side-by-side renders, ~5 % more CPU per render for the mappings made and
  * unmade).
  *
  * A flag or variable the operator already gave (on the command line, in NODE_OPTIONS, in the environment) is left
