@@ -57,16 +57,16 @@ function wantedFlags(): string[] {
 }
 
 function wantedEnv(): Record<string, string> {
-  const env = process.env;
+  const { env } = process;
   if (env[MMAP_THRESHOLD] !== undefined || (env.GLIBC_TUNABLES ?? '').includes('mmap_threshold')) return {};
   return { [MMAP_THRESHOLD]: String(DEFAULT_MMAP_THRESHOLD_BYTES) };
 }
 
 const off = process.env.VEDETTA_NODE_FLAGS === 'off';
 const flags = off ? [] : wantedFlags();
-const env = off ? {} : wantedEnv();
-if ((flags.length > 0 || Object.keys(env).length > 0) && typeof process.execve === 'function' && process.argv[1]) {
-  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, ...env });
+const variables = off ? {} : wantedEnv();
+if ((flags.length > 0 || Object.keys(variables).length > 0) && typeof process.execve === 'function' && process.argv[1]) {
+  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, ...variables });
 }
 
 export {};
