@@ -9,5 +9,11 @@ import { tstz } from './columns.ts';
 export const contentVersion = pgTable('content_version', {
   id: integer('id').primaryKey(),
   version: bigint('version', { mode: 'number' }).notNull().default(0),
+  /**
+   * Bumped (migration 0009) only by writes that change what the uptime bars show of past days: status history,
+   * an incident's services, title or times. The read side keeps those 90 days between such writes
+   * (src/services/history.ts): an update posted on an incident re-renders the pages without reading them again.
+   */
+  historyVersion: bigint('history_version', { mode: 'number' }).notNull().default(0),
   changedAt: tstz('changed_at').notNull().defaultNow(),
 });

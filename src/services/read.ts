@@ -22,6 +22,7 @@ import { addZonedDays, startOfZonedDay, zonedDateKey } from '../domain/time.ts';
 import { barFromSeconds, sumSeconds, uptimeRatio } from '../domain/uptime.ts';
 import type { Locale, LocalizedText, ServiceStatus } from '../domain/vocab.ts';
 import type { Ctx } from './context.ts';
+import { type HistoryVersion, readHistoryVersion, sinceHistoryChange } from './history.ts';
 import { uptimeDays } from './uptime.ts';
 import type {
   BacklogFigure,
@@ -83,25 +84,27 @@ async function latestBacklog(ctx: Ctx, locale: Locale, serviceIds: string[]): Pr
 }
 
 /** Incidents overlapping [from, now] per service, to list them in each day's bar detail. */
-async function incidentsByService(ctx: Ctx, locale: Locale, serviceIds: string[], from: Date) {
+async function incidentsByService(ctx: Ctx, locale: Locale, serviceIds: string[], from: Date, history: HistoryVersion) {
   const map = new Map<string, { id: string; title: string; start: Date; end: Date | null }[]>();
   if (serviceIds.length === 0) return map;
-  const rows = await ctx.db
-    .select({
-      serviceId: incidentServices.serviceId,
-      id: incidents.id,
-      title: incidents.title,
-      startedAt: incidents.startedAt,
-      resolvedAt: incidents.resolvedAt,
-    })
-    .from(incidentServices)
-    .innerJoin(incidents, eq(incidents.id, incidentServices.incidentId))
-    .where(
-      and(
-        inArray(incidentServices.serviceId, serviceIds),
-        or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, from)),
+  const rows = await sinceHistoryChange(ctx, history, `incidents ${from.getTime()} ${serviceIds.join(' ')}`, () =>
+    ctx.db
+      .select({
+        serviceId: incidentServices.serviceId,
+        id: incidents.id,
+        title: incidents.title,
+        startedAt: incidents.startedAt,
+        resolvedAt: incidents.resolvedAt,
+      })
+      .from(incidentServices)
+      .innerJoin(incidents, eq(incidents.id, incidentServices.incidentId))
+      .where(
+        and(
+          inArray(incidentServices.serviceId, serviceIds),
+          or(isNull(incidents.resolvedAt), gte(incidents.resolvedAt, from)),
+        ),
       ),
-    );
+  );
   for (const r of rows) {
     const list = map.get(r.serviceId) ?? [];
     list.push({ id: r.id, title: pickText(r.title, locale).text, start: r.startedAt, end: r.resolvedAt });
@@ -115,10 +118,11 @@ async function summarizeServices(ctx: Ctx, locale: Locale, rows: ServiceRow[]): 
   const now = ctx.now();
   const from = addZonedDays(startOfZonedDay(now, ctx.timeZone), -(BAR_DAYS - 1), ctx.timeZone);
   const ids = rows.map((s) => s.id);
-  const [uptime, backlog, incidentMap] = await Promise.all([
-    uptimeDays(ctx, ids, BAR_DAYS),
+  const [[uptime, incidentMap], backlog] = await Promise.all([
+    readHistoryVersion(ctx).then((history) =>
+      Promise.all([uptimeDays(ctx, ids, BAR_DAYS, history), incidentsByService(ctx, locale, ids, from, history)]),
+    ),
     latestBacklog(ctx, locale, ids),
-    incidentsByService(ctx, locale, ids, from),
   ]);
   return rows.map((s) => {
     // Closed days come pre-aggregated (src/services/uptime.ts); only today is measured from the intervals.

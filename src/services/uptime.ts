@@ -18,6 +18,7 @@ import {
 } from '../domain/uptime.ts';
 import type { ServiceStatus } from '../domain/vocab.ts';
 import { type Ctx, inTransaction } from './context.ts';
+import { type HistoryVersion, sinceHistoryChange } from './history.ts';
 
 export type Seconds = Record<ServiceStatus, number>;
 
@@ -57,15 +58,24 @@ async function loadIntervals(ctx: Ctx, serviceIds: string[], from: Date) {
   return byService;
 }
 
-/** The last `days` local days of each service: stored figures for closed days, live ones for today. */
-export async function uptimeDays(ctx: Ctx, requestedIds: string[], days: number): Promise<UptimeDays> {
+/**
+ * The last `days` local days of each service: stored figures for closed days, live ones for today. With `history`
+ * (read first, see src/services/history.ts) a complete set of closed days is kept until the history changes.
+ */
+export async function uptimeDays(ctx: Ctx, requestedIds: string[], days: number, history: HistoryVersion): Promise<UptimeDays> {
   // Callers pass the services of several incidents, which may repeat; one upsert must not touch a row twice.
   const serviceIds = [...new Set(requestedIds)];
   const now = ctx.now();
   const windows = dayWindows({ days, now, timeZone: ctx.timeZone });
   const closed = windows.slice(0, -1);
   const today = windows.at(-1)!;
-  const stored = await loadStoredDays(ctx, serviceIds, closed);
+  const stored = await sinceHistoryChange(
+    ctx,
+    history,
+    `days ${ctx.timeZone} ${closed[0]?.date} ${closed.at(-1)?.date} ${serviceIds.join(' ')}`,
+    () => loadStoredDays(ctx, serviceIds, closed),
+    (found) => serviceIds.every((id) => found.get(id)?.size === closed.length),
+  );
 
   const missing = (id: string) => closed.filter((w) => !stored.get(id)?.has(w.date));
   const incomplete = serviceIds.filter((id) => missing(id).length > 0);

@@ -118,7 +118,7 @@ describe('pre-aggregated daily uptime', () => {
   test('a status change dated in a stored day forgets that day only, and the next read matches again', async ({ db }) => {
     const ctx = makeCtx(db, { now: NOW });
     const { svc } = await busyService(db, ctx);
-    await uptimeDays(ctx, [svc.id], 90);
+    await uptimeDays(ctx, [svc.id], 90, null);
     expect(await storedDays(db, svc.id)).toBe(89);
 
     // A correction entered late: an outage on 12 November (13:00–14:30 in Rome).
@@ -155,7 +155,7 @@ describe('pre-aggregated daily uptime', () => {
     const c = clock(NOW);
     const ctx = makeCtx(db, { now: c });
     const { svc } = await busyService(db, ctx);
-    await uptimeDays(ctx, [svc.id], 90);
+    await uptimeDays(ctx, [svc.id], 90, null);
     // Closes the long-open creation interval and opens a new one, both at now: no closed day changes.
     await setServiceStatus(ctx, { service: svc.key, status: 'major_outage' });
     expect(await storedDays(db, svc.id)).toBe(89);

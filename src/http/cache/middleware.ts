@@ -115,16 +115,21 @@ export function publicCacheMiddleware(deps: {
       // Readers waiting on this process get their turn between the render and the checks and hashing below.
       await yieldToReaders();
       const type = rendered.headers.get('content-type') ?? '';
+      // The body is read: a render answered as it is, not from an entry, gets it back (a copy of 264 kB, so
+      // only then: a stored render is answered from its entry).
       if (type.startsWith('text/html') && hasPrivateForm(body)) {
         rendered = new Response(body, rendered);
         return null;
       }
-      rendered = new Response(body, rendered);
       const headers = [...rendered.headers].filter(([name]) => !PER_ANSWER.has(name));
       // Without an expiry the entry could outlive a time-driven change: answer this once, keep nothing.
       const until = await expiresAt(version).catch(() => null);
-      if (until === null) databaseFailed = true;
-      return until === null ? null : cache.put({ key, version, expiresAt: until, headers, body });
+      if (until === null) {
+        databaseFailed = true;
+        rendered = new Response(body, rendered);
+        return null;
+      }
+      return cache.put({ key, version, expiresAt: until, headers, body });
     });
     if (entry) return replace(c, respond(c, entry));
     const previous = cache.last(key);
