@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getTableName, is, sql } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
+import { PGlite, type QueryOptions } from '@electric-sql/pglite';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type Database, DataDirLockedError, type Db, openDatabase } from '../../db/client.ts';
 import * as schema from '../../db/schema/index.ts';
@@ -181,6 +182,29 @@ describe('PGlite data folder lock', { timeout: 60_000 }, () => {
       expect(calls - afterOne).toBeGreaterThanOrEqual(4);
       expect(holding).toBe(false);
     } finally {
+      await database.close();
+    }
+  });
+
+  test("drizzle's type parsers are folded into the client: queries reach PGlite without them, timestamps stay text", async () => {
+    const seen: (QueryOptions | undefined)[] = [];
+    const query = PGlite.prototype.query;
+    PGlite.prototype.query = function (this: PGlite, text: string, params?: unknown[], options?: QueryOptions) {
+      seen.push(options);
+      return query.call(this, text, params, options);
+    } as typeof query;
+    const database = await openDatabase({});
+    try {
+      const stamp = sql`select '2026-11-20 15:37:00.123456+00'::timestamptz as at`;
+      const [outside] = await rows<{ at: unknown }>(database.db, stamp);
+      const [inside] = await database.db.transaction((tx) => rows<{ at: unknown }>(tx, stamp));
+      // drizzle's raw queries keep timestamps as PostgreSQL wrote them (PGlite's own parser would make a Date).
+      expect(outside!.at).toBe('2026-11-20 15:37:00.123456+00');
+      expect(inside!.at).toBe('2026-11-20 15:37:00.123456+00');
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((options) => options?.parsers)).toEqual([]);
+    } finally {
+      PGlite.prototype.query = query;
       await database.close();
     }
   });

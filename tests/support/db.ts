@@ -31,7 +31,7 @@ import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { afterAll, beforeAll, inject, test as base } from 'vitest';
-import { type Database, type Db, openDatabase } from '../../db/client.ts';
+import { type Database, type Db, foldQueryParsers, openDatabase } from '../../db/client.ts';
 import * as schema from '../../db/schema/index.ts';
 import { type Actor, type Ctx, SYSTEM_ACTOR } from '../../src/services/context.ts';
 import { MIGRATIONS_DIR } from './paths.ts';
@@ -116,6 +116,7 @@ export async function createFileDatabase(): Promise<FileDatabase> {
   }
   // The same drizzle setup as db/client.ts; openDatabase has no way to start from a dump.
   const client = await PGlite.create({ loadDataDir: new Blob([await readFile(snapshot)]) });
+  foldQueryParsers(client);
   return {
     db: drizzle(client, { schema }) as unknown as Db,
     kind: 'pglite',
