@@ -109,6 +109,9 @@ export function publicCacheMiddleware(deps: {
     let databaseFailed = false;
     const entry = await cache.rebuild(key, async () => {
       await next();
+      // Astro ends a render by encoding the page and copying it into a Response, in one piece; reading the body
+      // back is another copy. Readers waiting on this process are answered in between.
+      await yieldToReaders();
       rendered = c.res;
       if (rendered.status !== 200 || rendered.headers.has('set-cookie') || !rendered.body) return null;
       const body = Buffer.from(await rendered.arrayBuffer());
