@@ -9,10 +9,10 @@
  * own) and per process (every instance reads the number from the shared database, so none serves another's
  * stale copy).
  */
-import { eq, sql } from "drizzle-orm";
-import { contentVersion } from "../../db/schema/index.ts";
-import { BoundedMemo } from "../domain/memo.ts";
-import type { Ctx } from "./context.ts";
+import { eq, sql } from 'drizzle-orm';
+import { contentVersion } from '../../db/schema/index.ts';
+import { BoundedMemo } from '../domain/memo.ts';
+import type { Ctx } from './context.ts';
 
 /**
  * The history version, or null when a kept copy must not be used: a transaction that has written something
