@@ -1,9 +1,9 @@
 /** Context and row factories: every row is unique (random keys), nothing depends on seeded data. */
 import { randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { Db } from '../../db/client.ts';
-import { auditLog, statusIntervals } from '../../db/schema/index.ts';
+import { auditLog, serviceDailyUptime, statusIntervals } from '../../db/schema/index.ts';
 import { createService } from '../../src/services/catalog.ts';
 import type { Actor, Ctx } from '../../src/services/context.ts';
 import { type TestClock, type TestCtx, makeCtx as baseCtx, testClock } from '../support/db.ts';
@@ -61,6 +61,15 @@ export async function makeIncident(ctx: Ctx, overrides: Partial<In<typeof Create
 export async function intervalsOf(db: Db, serviceId: string) {
   const rows = await db.select().from(statusIntervals).where(eq(statusIntervals.serviceId, serviceId));
   return rows.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || (a.endedAt === null ? 1 : -1));
+}
+
+/** How many closed days of a service's uptime are stored for a page time zone (the read side's own cache). */
+export async function storedDays(db: Db, serviceId: string, timeZone = ROME) {
+  const [row] = await db
+    .select({ n: count() })
+    .from(serviceDailyUptime)
+    .where(and(eq(serviceDailyUptime.serviceId, serviceId), eq(serviceDailyUptime.timeZone, timeZone)));
+  return row!.n;
 }
 
 export async function auditFor(db: Db, objectType: string, objectId: string) {

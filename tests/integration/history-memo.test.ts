@@ -5,14 +5,14 @@
  * test's rolled-back transaction never reaches. Whether a page used its kept copy shows in the stored days: a
  * read that goes to the database recomputes and stores the days deleted behind its back, a kept copy does not.
  */
-import { and, count, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
 import type { Db } from '../../db/client.ts';
 import { contentVersion, incidents, serviceDailyUptime, statusIntervals } from '../../db/schema/index.ts';
 import { postIncidentUpdate, updateIncident } from '../../src/services/incidents.ts';
 import { getServicePage } from '../../src/services/read.ts';
 import { dbTest as test } from '../support/db.ts';
-import { DAY, HOUR, ROME, makeCtx, makeIncident, makeService } from './factories.ts';
+import { DAY, HOUR, makeCtx, makeIncident, makeService, storedDays } from './factories.ts';
 
 test.beforeAll(async ({ database }) => void database);
 
@@ -21,14 +21,6 @@ const NOW = new Date('2026-11-20T15:37:00Z');
 async function historyVersion(db: Db) {
   const [row] = await db.select({ v: contentVersion.historyVersion }).from(contentVersion).where(eq(contentVersion.id, 1));
   return row!.v;
-}
-
-async function storedDays(db: Db, serviceId: string) {
-  const [row] = await db
-    .select({ n: count() })
-    .from(serviceDailyUptime)
-    .where(and(eq(serviceDailyUptime.serviceId, serviceId), eq(serviceDailyUptime.timeZone, ROME)));
-  return row!.n;
 }
 
 /** A major outage entered late, in a closed day. */

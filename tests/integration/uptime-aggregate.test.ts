@@ -3,10 +3,10 @@
  * must give the same bars as measuring the full status history directly (`dailyUptimeBars`), on the first
  * read (days computed and stored), on later reads (days read back), and after changes to the history.
  */
-import { and, count, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
 import type { Db } from '../../db/client.ts';
-import { heartbeatMinutes, serviceDailyUptime, services, statusIntervals } from '../../db/schema/index.ts';
+import { heartbeatMinutes, services, statusIntervals } from '../../db/schema/index.ts';
 import { type DayBar, dailyUptimeBars, uptimeOverPeriod } from '../../src/domain/uptime.ts';
 import type { ServiceStatus } from '../../src/domain/vocab.ts';
 import { setServiceStatus } from '../../src/services/catalog.ts';
@@ -14,7 +14,7 @@ import { recordHeartbeat } from '../../src/services/heartbeats.ts';
 import { getHomePage, getServicePage } from '../../src/services/read.ts';
 import { uptimeDays } from '../../src/services/uptime.ts';
 import { dbTest as test } from '../support/db.ts';
-import { DAY, HOUR, ROME, clock, makeCtx, makeService } from './factories.ts';
+import { DAY, HOUR, ROME, clock, makeCtx, makeService, storedDays } from './factories.ts';
 
 test.beforeAll(async ({ database }) => void database);
 
@@ -46,14 +46,6 @@ function expectSameBars(actual: DayBar[], expected: DayBar[]) {
     if (want.uptime === null) expect(bar.uptime).toBeNull();
     else expect(bar.uptime, bar.date).toBeCloseTo(want.uptime, 12);
   });
-}
-
-async function storedDays(db: Db, serviceId: string, timeZone = ROME) {
-  const [row] = await db
-    .select({ n: count() })
-    .from(serviceDailyUptime)
-    .where(and(eq(serviceDailyUptime.serviceId, serviceId), eq(serviceDailyUptime.timeZone, timeZone)));
-  return row!.n;
 }
 
 /** A history with overlaps, short blips, outages across midnight and both DST changes, ending in an open one. */
