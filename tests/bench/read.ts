@@ -24,7 +24,8 @@
  *    in the baseline too, so only the publishing differs.
  *    With BENCH_PIN=1 (wrk, one server process, two CPUs or more) every server runs on CPU 0 (nginx with one worker)
  *    and wrk on CPU 1, as readers on other machines would: a per-core comparison that the scheduler's split of two
- *    cores between wrk and the servers does not move. The targets are judged on the default, unpinned run.
+ *    cores between wrk and the servers does not move; the writes phase's poller and operator run on CPU 1 too. The
+ *    targets are judged on the default, unpinned run.
  * 5. The server's peak resident memory (VmHWM in /proc/<pid>/status), over the whole run.
  * Targets (issue 6): home and summary.json ≥ 0.6× static with 50 connections, p99 ≤ 25 ms, zero errors at 1,000
  * connections, a published update visible on `/` within 1 s under 50 readers, the readers' p99 while publishing
@@ -585,6 +586,9 @@ async function main() {
     }
 
     const home = `${ours.url}/`;
+    // The poller and the operator are readers and a client: pinned, they join wrk on CPU 1 (nothing in this
+    // process is measured from here on, the bare node:http server stays idle).
+    if (PIN) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
     const writes: { baseline: Run; loaded: Run }[] = [];
     const publishes: Publish[] = [];
     for (let round = 0; round < ROUNDS; round++) {
