@@ -45,7 +45,7 @@ import { openDatabase } from '../../db/client.ts';
 import { createApiToken } from '../../src/services/auth.ts';
 import { freePort } from '../support/ports.ts';
 import { loadLargeData, prepareLargeDataDir } from './large-data.ts';
-import { percentile } from './percentile.ts';
+import { median, percentile } from './percentile.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -298,12 +298,17 @@ async function publishToken(dataDir: string | undefined): Promise<string> {
  */
 function peakRss(pid: number): { total: number; detail: string } {
   const vmHwmMb = (p: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  const workers = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const workers = childPids(pid);
   const own = vmHwmMb(pid);
   if (workers.length === 0) return { total: own, detail: `${own.toFixed(0)} MB` };
   const each = workers.map(vmHwmMb);
   const total = own + each.reduce((a, b) => a + b, 0);
   return { total, detail: `${total.toFixed(0)} MB: primary ${own.toFixed(0)} MB + ${each.length} workers ${each.map((m) => m.toFixed(0)).join(', ')} MB` };
+}
+
+/** The server's child processes: with WEB_CONCURRENCY > 1, the cluster primary's workers. */
+function childPids(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 /** Clock ticks per second of /proc/<pid>/stat's CPU times (getconf CLK_TCK; 100 on Linux). */
@@ -316,8 +321,7 @@ function cpuSeconds(pid: number): number {
     const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return Number(fields[11]) + Number(fields[12]);
   };
-  const workers = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  return [pid, ...workers].reduce((sum, p) => sum + ticks(p), 0) / CLOCK_TICKS;
+  return [pid, ...childPids(pid)].reduce((sum, p) => sum + ticks(p), 0) / CLOCK_TICKS;
 }
 
 type Static = { name: string; url: string; stop(): Promise<void> };
@@ -488,7 +492,12 @@ async function main() {
   const haveNginx = ensureDebianTool('nginx', 'nginx-light') || ensureDebianTool('nginx', 'nginx');
   say(`load generator: ${tool.name}; Accept-Encoding: ${ENCODING}; ${SECONDS} s per run × ${ROUNDS} rounds`);
   if (PIN) {
-    const why = tool.name.startsWith('wrk') ? (Number(process.env.WEB_CONCURRENCY ?? 1) > 1 ? 'WEB_CONCURRENCY > 1' : availableParallelism() < 2 ? 'one CPU' : !which('taskset') ? 'no taskset' : null) : 'no wrk';
+    const why = [
+      [!tool.name.startsWith('wrk'), 'no wrk'],
+      [Number(process.env.WEB_CONCURRENCY ?? 1) > 1, 'WEB_CONCURRENCY > 1'],
+      [availableParallelism() < 2, 'one CPU'],
+      [!which('taskset'), 'no taskset'],
+    ].find(([refused]) => refused)?.[1];
     if (why) throw new Error(`BENCH_PIN=1 cannot pin here (${why}): it needs wrk, taskset, two CPUs and one server process`);
     // This process, and every server it starts from now on (ours, nginx, the bare node:http one in here), on CPU 0.
     spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
@@ -607,7 +616,6 @@ async function main() {
     const lookups = await cacheLookups(ours.url);
 
     const fmt = (n: number, d = 0) => n.toFixed(d);
-    const median = (values: number[]) => percentile(values.toSorted((a, b) => a - b), 0.5);
     /** The median of the rounds' ratios, with their range when there are several. */
     const ratio = (ours: Run[], other: Run[]) => {
       const each = ours.map((o, i) => o.rps / other[i]!.rps);
