@@ -17,8 +17,8 @@
 // Before the app boots (see there).
 import { announceListening } from './cluster-worker.ts';
 import './no-autostart.ts';
-import cluster from 'node:cluster';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, Server, type ServerResponse } from 'node:http';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { handler, options } from '@astrojs/node/server.js';
 import { countCacheLookup } from '../app/metrics.ts';
 import { cacheKey } from '../http/cache/policy.ts';
@@ -52,24 +52,54 @@ function fastPath(req: IncomingMessage, res: ServerResponse): boolean {
   return true;
 }
 
-const server = createServer((req, res) => {
+/**
+ * libuv accepts one connection per turn of the event loop (since 1.45: "unix: don't accept() connections in a
+ * loop", libuv PR #3696), and under a flood one turn answers every connection that has a request waiting. Measured
+ * with 1,000 keep-alive connections opened at once (wrk, 2 cores): ~30 turns a second, so the last connections of the
+ * burst sat in the kernel's accept queue for seconds while the first ones were answered in milliseconds (p99 2-6 s;
+ * the kernel counted no dropped SYN and no queue overflow). Each listening socket on the port gets its own accept
+ * per turn, so on Linux the server opens several (SO_REUSEPORT: the kernel spreads new connections among them) and
+ * hands what they accept to the one HTTP server, which then owns those connections like its own (timeouts, idle
+ * closing, the drain). Other systems refuse the option: one socket there.
+ */
+const ACCEPT_SOCKETS = process.platform === 'linux' ? 32 : 1;
+
+class FloodServer extends Server {
+  readonly acceptors: NetServer[] = [];
+
+  /** The drain (src/app/lifecycle.ts) closes the server it knows: every listening socket stops with it. */
+  override close(callback?: (error?: Error) => void): this {
+    for (const acceptor of this.acceptors) acceptor.close();
+    return super.close(callback);
+  }
+}
+
+const server = new FloodServer((req, res) => {
   if (!fastPath(req, res)) void handler(req, res);
 });
 
 const port = process.env.PORT ? Number(process.env.PORT) : (options.port ?? 8080);
 const configuredHost = typeof options.host === 'string' ? options.host : options.host ? '0.0.0.0' : 'localhost';
 const host = process.env.HOST ?? configuredHost;
-// Cluster workers on Linux each open a listening socket of their own on the port (SO_REUSEPORT; `exclusive`, or
-// node:cluster would hand them the primary's) and the kernel spreads new connections among them. node:cluster's
-// default instead has the primary accept every connection and pass it to a worker over IPC. Measured with 2
-// workers on 2 cores (wrk -t2 -c50, /api/v2/summary.json, gzip, PostgreSQL, 3 interleaved runs): keep-alive
+// Cluster workers on Linux likewise each open listening sockets of their own on the port (`exclusive`, or
+// node:cluster would hand them the primary's) and the kernel spreads new connections among all of them.
+// node:cluster's default instead has the primary accept every connection and pass it to a worker over IPC. Measured
+// with 2 workers on 2 cores (wrk -t2 -c50, /api/v2/summary.json, gzip, PostgreSQL, 3 interleaved runs): keep-alive
 // 29-32k req/s either way (one process: 23-26k); a new connection per request 10.7-12.2k with reusePort against
-// 5.1-5.9k round-robin, below one process's 9.4-10.5k: the primary is the bottleneck. Other systems refuse the
-// option: round-robin there.
-const ownSocket = cluster.isWorker && process.platform === 'linux' ? { reusePort: true, exclusive: true } : {};
-// A flood opens connections faster than one event loop accepts them: a deeper accept queue (capped by the
-// kernel's net.core.somaxconn) keeps SYNs from being dropped and retried seconds later.
-server.listen({ port, host, backlog: 4096, ...ownSocket }, () => {
+// 5.1-5.9k round-robin, below one process's 9.4-10.5k: the primary is the bottleneck. Other systems: round-robin.
+const shared = ACCEPT_SOCKETS > 1 ? { reusePort: true, exclusive: true } : {};
+// A flood opens connections faster than they are accepted: a deeper accept queue (capped by the kernel's
+// net.core.somaxconn) keeps SYNs from being dropped and retried seconds later.
+const listenOptions = { port, host, backlog: 4096, ...shared };
+server.listen(listenOptions, () => {
+  // PORT=0 asks for any free port: the others join the one the first socket got.
+  const joined = { ...listenOptions, port: (server.address() as AddressInfo).port };
+  for (let i = 1; i < ACCEPT_SOCKETS; i++) {
+    // The options the HTTP server gives the sockets it accepts itself (half-open for the HTTP parser, no Nagle).
+    const acceptor = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => server.emit('connection', socket));
+    acceptor.listen(joined);
+    server.acceptors.push(acceptor);
+  }
   console.log(`[vedetta] listening on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
   announceListening();
 });

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { type ClientRequest, request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,28 @@ const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 
 // The shared poller (tests/e2e/ops-support.ts) with this file's 20 s deadline.
 const until = <T>(what: string, check: () => Promise<T | undefined>) => pollUntil(what, check, 20_000);
+
+/** Listening TCP sockets on a port, from the kernel's table (IPv4, as the test server binds 127.0.0.1). */
+function listeningSockets(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A').length;
+}
+
+/** Opens a new TCP connection and closes it at once: whether anything accepted it. */
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 describe('probes, metrics and logs', () => {
   const server = useServer({ VEDETTA_DEMO: 'off', METRICS_TOKEN });
@@ -104,6 +127,10 @@ describe('SIGTERM', () => {
         req.on('error', reject);
       });
       req.write(body.slice(0, half));
+      const port = Number(new URL(server.url).port);
+      // Several listening sockets share the port (src/server/http-server.ts), so a burst of new connections is
+      // accepted several at a time per turn of the event loop.
+      if (process.platform === 'linux') expect(listeningSockets(port)).toBeGreaterThan(1);
       // The scrape itself is one request in flight; the held sign-in is the second.
       await until('the sign-in request to be in flight', async () => ((await inFlight()) >= 2 ? true : undefined));
 
@@ -117,6 +144,10 @@ describe('SIGTERM', () => {
           return true;
         }
       });
+      // All of them: the kernel spreads new connections among the sockets, so 20 in a row would reach one left open.
+      if (process.platform === 'linux') expect(listeningSockets(port)).toBe(0);
+      const refused = await Promise.all(Array.from({ length: 20 }, () => connects(port)));
+      expect(refused.filter(Boolean)).toEqual([]);
       req.end(body.slice(half));
       const done = await answer;
       expect(done.status).toBeGreaterThanOrEqual(200);
