@@ -17,8 +17,9 @@
 // Before the app boots (see there).
 import { announceListening } from './cluster-worker.ts';
 import './no-autostart.ts';
+import cluster from 'node:cluster';
 import { type IncomingMessage, Server, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type ListenOptions, type Server as NetServer } from 'node:net';
 import { handler, options } from '@astrojs/node/server.js';
 import { countCacheLookup } from '../app/metrics.ts';
 import { cacheKey } from '../http/cache/policy.ts';
@@ -87,19 +88,49 @@ const host = process.env.HOST ?? configuredHost;
 // with 2 workers on 2 cores (wrk -t2 -c50, /api/v2/summary.json, gzip, PostgreSQL, 3 interleaved runs): keep-alive
 // 29-32k req/s either way (one process: 23-26k); a new connection per request 10.7-12.2k with reusePort against
 // 5.1-5.9k round-robin, below one process's 9.4-10.5k: the primary is the bottleneck. Other systems: round-robin.
-const shared = ACCEPT_SOCKETS > 1 ? { reusePort: true, exclusive: true } : {};
+const shared: Pick<ListenOptions, 'reusePort' | 'exclusive'> = ACCEPT_SOCKETS > 1 ? { reusePort: true, exclusive: true } : {};
 // A flood opens connections faster than they are accepted: a deeper accept queue (capped by the kernel's
 // net.core.somaxconn) keeps SYNs from being dropped and retried seconds later.
 const listenOptions = { port, host, backlog: 4096, ...shared };
-server.listen(listenOptions, () => {
+
+function listening(target: NetServer, opts: ListenOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    target.once('error', reject);
+    target.listen(opts, () => {
+      target.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * SO_REUSEPORT would also let a second Vedetta (anything of the same user's that sets the option) join the port
+ * and take half its connections, where a server is expected to fail with EADDRINUSE. A plain socket bound first
+ * fails as that. (A second server starting in the same millisecond can still slip in between; cluster workers skip
+ * this, their siblings hold the port.)
+ */
+async function refuseTakenPort(): Promise<void> {
+  if (!shared.reusePort || cluster.isWorker || port === 0) return;
+  const probe = createNetServer();
+  await listening(probe, { port, host, exclusive: true });
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+async function listen(): Promise<void> {
+  await refuseTakenPort();
+  await listening(server, listenOptions);
   // PORT=0 asks for any free port: the others join the one the first socket got.
   const joined = { ...listenOptions, port: (server.address() as AddressInfo).port };
   for (let i = 1; i < ACCEPT_SOCKETS; i++) {
     // The options the HTTP server gives the sockets it accepts itself (half-open for the HTTP parser, no Nagle).
-    const acceptor = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => server.emit('connection', socket));
-    acceptor.listen(joined);
-    server.acceptors.push(acceptor);
+    server.acceptors.push(createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => server.emit('connection', socket)));
   }
+  await Promise.all(server.acceptors.map((acceptor) => listening(acceptor, joined)));
   console.log(`[vedetta] listening on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
   announceListening();
+}
+
+listen().catch((error: unknown) => {
+  console.error('[vedetta] cannot listen:', error);
+  process.exit(1);
 });

@@ -3,12 +3,15 @@
  * log lines carrying the request id, and a graceful stop on SIGTERM that lets a request in flight finish,
  * refuses new connections, closes the database (PGlite gives up its folder lock) and exits 0.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type ClientRequest, request } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
+import { ROOT, SERVER_ENTRY } from '../support/paths.ts';
 import { startServer, useServer } from '../support/server.ts';
 import { answerText, until as pollUntil } from './ops-support.ts';
 
@@ -41,6 +44,31 @@ function connects(port: number): Promise<boolean> {
 
 describe('probes, metrics and logs', () => {
   const server = useServer({ VEDETTA_DEMO: 'off', METRICS_TOKEN });
+
+  // The server shares its port among several sockets of its own (SO_REUSEPORT, src/server/http-server.ts), an
+  // option that would let a second server join it: it must fail as any server does on a taken port.
+  it('refuses a second server on its port with EADDRINUSE, and keeps all its listening sockets', { timeout: 120_000 }, async () => {
+    const before = listeningSockets(server.port);
+    if (process.platform === 'linux') expect(before).toBeGreaterThan(1);
+    const dataDir = mkdtempSync(join(tmpdir(), 'vedetta-e2e-second-'));
+    const env = { ...process.env, HOST: '127.0.0.1', PORT: String(server.port), DATA_DIR: dataDir, VEDETTA_DEMO: 'off', DATABASE_URL: '' };
+    const second = spawn(process.execPath, [SERVER_ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let output = '';
+      second.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      second.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => second.once('exit', resolve));
+      // A second server that joined the port would keep running: give up on it after a minute.
+      const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
+      expect(code, output).toBe(1);
+      expect(output).toMatch(/cannot listen: .*EADDRINUSE/);
+    } finally {
+      if (second.exitCode === null) second.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(listeningSockets(server.port)).toBe(before);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
 
   it('answers /healthz and /readyz with no-store', async () => {
     const health = await fetch(`${server.url}/healthz`);
