@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { testDatabaseUrl } from '../support/pg.ts';
 import { type RunningServer, startServer } from '../support/server.ts';
-import { answerText, createTokenWithCli, until } from './ops-support.ts';
+import { answerText, createTokenWithCli, tcpSockets, until } from './ops-support.ts';
 
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 
@@ -202,14 +202,8 @@ function answeredConnection(port: number): Promise<Socket> {
  * of `clientPorts` (not, say, a keep-alive connection another request of this test left open).
  */
 function serverEnds(port: number, clientPorts: Set<number>): Set<string> {
-  const inodes = new Set<string>();
-  const portOf = (address: string) => parseInt(address.split(':')[1]!, 16);
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < 10) continue;
-    if (portOf(fields[1]!) === port && clientPorts.has(portOf(fields[2]!)) && fields[3] === '01') inodes.add(fields[9]!);
-  }
-  return inodes;
+  const ours = tcpSockets().filter((s) => s.localPort === port && clientPorts.has(s.remotePort) && s.state === 'established');
+  return new Set(ours.map((s) => s.inode));
 }
 
 function safeReadlink(path: string): string {

@@ -1,10 +1,10 @@
 /**
  * Helpers for the operations end-to-end tests on PostgreSQL: an API token made with the admin CLI (as an
  * operator would), a throwaway PostgreSQL server of the test's own that it may stop and start (never the shared
- * test server), polling with a deadline, and reading a raw node:http answer.
+ * test server), polling with a deadline, reading a raw node:http answer, and Linux's table of IPv4 TCP sockets.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, chownSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, chownSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -96,4 +96,19 @@ export function answerText(res: IncomingMessage): Promise<{ status: number; text
     res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     res.on('error', reject);
   });
+}
+
+/** One row of Linux's /proc/net/tcp (IPv4: the test servers bind 127.0.0.1). */
+export type TcpSocket = { localPort: number; remotePort: number; state: 'listen' | 'established' | 'other'; inode: string };
+
+/** The machine's IPv4 TCP sockets, from /proc/net/tcp (Linux only). */
+export function tcpSockets(): TcpSocket[] {
+  const portOf = (address: string) => parseInt(address.split(':')[1]!, 16);
+  const states: Record<string, TcpSocket['state']> = { '01': 'established', '0A': 'listen' };
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields.length >= 10)
+    .map((fields) => ({ localPort: portOf(fields[1]!), remotePort: portOf(fields[2]!), state: states[fields[3]!] ?? 'other', inode: fields[9]! }));
 }

@@ -13,7 +13,7 @@ import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { ROOT, SERVER_ENTRY } from '../support/paths.ts';
 import { startServer, useServer } from '../support/server.ts';
-import { answerText, until as pollUntil } from './ops-support.ts';
+import { answerText, tcpSockets, until as pollUntil } from './ops-support.ts';
 
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 
@@ -21,17 +21,12 @@ const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 const until = <T>(what: string, check: () => Promise<T | undefined>) => pollUntil(what, check, 20_000);
 
 /**
- * Listening TCP sockets on a port, from Linux's table (IPv4, as the test server binds 127.0.0.1); elsewhere the
- * server opens one socket and there is no table to read: null.
+ * Listening TCP sockets on a port (IPv4, as the test server binds 127.0.0.1); elsewhere than Linux the server opens
+ * one socket and there is no table to read: null.
  */
 function listeningSockets(port: number): number | null {
   if (process.platform !== 'linux') return null;
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  return readFileSync('/proc/net/tcp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A').length;
+  return tcpSockets().filter((s) => s.localPort === port && s.state === 'listen').length;
 }
 
 /** Opens a new TCP connection and closes it at once: whether anything accepted it. */
