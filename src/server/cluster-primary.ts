@@ -17,7 +17,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { createLogger, type LogLevel } from '../app/log.ts';
-import { isMessage, STOP_WORKER, WORKER_LISTENING } from './cluster-messages.ts';
+import { CLAIMS_PORT_ENV, isMessage, STOP_WORKER, WORKER_LISTENING } from './cluster-messages.ts';
 import { sumWorkerMetricsOnRequest } from './cluster-metrics.ts';
 
 const RESTART_FIRST_DELAY_MS = 1_000;
@@ -38,7 +38,7 @@ export function runPrimary(opts: { workers: number; graceMs: number; logLevel?: 
   const fields = (worker: Worker) => ({ worker: worker.id, pid: worker.process.pid });
 
   const fork = () => {
-    const worker = cluster.fork();
+    const worker = cluster.fork(booted ? {} : { [CLAIMS_PORT_ENV]: '1' });
     alive.set(worker.id, { worker, forkedAt: Date.now() });
     log.info('worker started', fields(worker));
     worker.on('message', (message) => {

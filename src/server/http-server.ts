@@ -24,6 +24,7 @@ import { handler, options } from '@astrojs/node/server.js';
 import { countCacheLookup } from '../app/metrics.ts';
 import { cacheKey } from '../http/cache/policy.ts';
 import { answer, publicCache } from '../http/cache/store.ts';
+import { CLAIMS_PORT_ENV } from './cluster-messages.ts';
 
 function fastPath(req: IncomingMessage, res: ServerResponse): boolean {
   const key = cacheKey(req.method, req.url, req.headers.authorization);
@@ -106,11 +107,12 @@ function listening(target: NetServer, opts: ListenOptions): Promise<void> {
 /**
  * SO_REUSEPORT would also let a second Vedetta (anything of the same user's that sets the option) join the port
  * and take half its connections, where a server is expected to fail with EADDRINUSE. A plain socket bound first
- * fails as that. (A second server starting in the same millisecond can still slip in between; cluster workers skip
- * this, their siblings hold the port.)
+ * fails as that. A cluster's first worker, which boots alone, does it for the whole cluster; the others join their
+ * siblings' sockets. (A second server starting in the same millisecond can still slip in between.)
  */
 async function refuseTakenPort(): Promise<void> {
-  if (!shared.reusePort || cluster.isWorker || port === 0) return;
+  const claimsPort = cluster.isPrimary || process.env[CLAIMS_PORT_ENV] === '1';
+  if (!shared.reusePort || !claimsPort || port === 0) return;
   const probe = createNetServer();
   await listening(probe, { port, host, exclusive: true });
   await new Promise((resolve) => probe.close(resolve));

@@ -1,8 +1,8 @@
 /**
  * WEB_CONCURRENCY: one server, several HTTP worker processes (src/server/cluster-primary.ts). The built server
  * with WEB_CONCURRENCY=2 on a fresh PostgreSQL database: both workers answer, /metrics answered by either sums
- * the two, a write through one shows on every worker, a crashed worker is replaced, and SIGTERM stops every
- * process with exit code 0.
+ * the two, a write through one shows on every worker, a crashed worker is replaced, a second clustered server on
+ * the same port is refused, and SIGTERM stops every process with exit code 0.
  *
  * Which worker answered is read from /proc (the primary's children and the sockets each one holds), so the
  * server exposes nothing new for the test. Several workers need PostgreSQL (PGlite is one process per data
@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { testDatabaseUrl } from '../support/pg.ts';
 import { type RunningServer, startServer } from '../support/server.ts';
-import { answerText, createTokenWithCli, tcpSockets, until } from './ops-support.ts';
+import { answerText, createTokenWithCli, exitOfServer, tcpSockets, until } from './ops-support.ts';
 
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 
@@ -121,6 +121,16 @@ describe.runIf(testDatabaseUrl())('WEB_CONCURRENCY=2 on PostgreSQL (needs TEST_D
     );
     expect(childrenOf(server.pid).sort()).toEqual([survivor, replacement].sort());
     expect(server.logs()).toMatch(/"msg":"worker exited: forking a replacement".*"signal":"SIGKILL"/);
+  });
+
+  // The workers share the port (SO_REUSEPORT), an option that would let a second clustered server join it: the
+  // first worker, forked alone, checks that the port is free, so a second server fails as any does on a taken port.
+  it('refuses a second clustered server on its port with EADDRINUSE, and keeps every connection', { timeout: 120_000 }, async () => {
+    const second = await exitOfServer(server.env);
+    expect(second.code, second.output).toBe(1);
+    expect(second.output).toMatch(/cannot listen: .*EADDRINUSE/);
+    const answering = await answeringWorkers(server, 20);
+    expect([...answering.values()].reduce((a, b) => a + b, 0)).toBe(20);
   });
 
   it('stops every process on SIGTERM, and the primary exits 0', async () => {

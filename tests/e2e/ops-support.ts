@@ -1,15 +1,16 @@
 /**
  * Helpers for the operations end-to-end tests on PostgreSQL: an API token made with the admin CLI (as an
  * operator would), a throwaway PostgreSQL server of the test's own that it may stop and start (never the shared
- * test server), polling with a deadline, reading a raw node:http answer, and Linux's table of IPv4 TCP sockets.
+ * test server), polling with a deadline, reading a raw node:http answer, Linux's table of IPv4 TCP sockets, and a
+ * second server started where it should be refused.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, chownSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from '../support/paths.ts';
+import { ROOT, SERVER_ENTRY } from '../support/paths.ts';
 import { freePort } from '../support/ports.ts';
 
 const run = promisify(execFile);
@@ -111,4 +112,25 @@ export function tcpSockets(): TcpSocket[] {
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields.length >= 10)
     .map((fields) => ({ localPort: portOf(fields[1]!), remotePort: portOf(fields[2]!), state: states[fields[3]!] ?? 'other', inode: fields[9]! }));
+}
+
+/**
+ * Starts the built server with `env` over this process's environment, in a data folder of its own, and waits for
+ * it to exit: its exit code and output. One that keeps running instead (it joined a port it should have been
+ * refused) is killed after `giveUpMs`, and its code reads 'still running'.
+ */
+export async function exitOfServer(env: Record<string, string>, giveUpMs = 60_000): Promise<{ code: number | null | 'still running'; output: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vedetta-e2e-refused-'));
+  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: ROOT, env: { ...process.env, ...env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const code = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), giveUpMs))]);
+    return { code, output };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }

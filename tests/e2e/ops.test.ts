@@ -3,17 +3,14 @@
  * log lines carrying the request id, and a graceful stop on SIGTERM that lets a request in flight finish,
  * refuses new connections, closes the database (PGlite gives up its folder lock) and exits 0.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type ClientRequest, request } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
-import { ROOT, SERVER_ENTRY } from '../support/paths.ts';
 import { startServer, useServer } from '../support/server.ts';
-import { answerText, tcpSockets, until as pollUntil } from './ops-support.ts';
+import { answerText, exitOfServer, tcpSockets, until as pollUntil } from './ops-support.ts';
 
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 
@@ -49,22 +46,9 @@ describe('probes, metrics and logs', () => {
   it('refuses a second server on its port with EADDRINUSE, and keeps all its listening sockets', { timeout: 120_000 }, async () => {
     const before = listeningSockets(server.port);
     if (before !== null) expect(before).toBeGreaterThan(1);
-    const dataDir = mkdtempSync(join(tmpdir(), 'vedetta-e2e-second-'));
-    const env = { ...process.env, HOST: '127.0.0.1', PORT: String(server.port), DATA_DIR: dataDir, VEDETTA_DEMO: 'off', DATABASE_URL: '' };
-    const second = spawn(process.execPath, [SERVER_ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      let output = '';
-      second.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      second.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => second.once('exit', resolve));
-      // A second server that joined the port would keep running: give up on it after a minute.
-      const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
-      expect(code, output).toBe(1);
-      expect(output).toMatch(/cannot listen: .*EADDRINUSE/);
-    } finally {
-      if (second.exitCode === null) second.kill('SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    const second = await exitOfServer({ HOST: '127.0.0.1', PORT: String(server.port), VEDETTA_DEMO: 'off', DATABASE_URL: '' });
+    expect(second.code, second.output).toBe(1);
+    expect(second.output).toMatch(/cannot listen: .*EADDRINUSE/);
     expect(listeningSockets(server.port)).toBe(before);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
@@ -170,7 +154,7 @@ describe('SIGTERM', () => {
       // on the sockets themselves: one failed request could also be a stalled or reset connection on a busy machine.
       // Well within the 20 s grace, after which the process would end and close them anyway.
       const closed = async () => ((listeningSockets(port) ?? 0) === 0 && !(await connects(port)) ? true : undefined);
-      await until('every listening socket to close', closed, 10_000);
+      await pollUntil('every listening socket to close', closed, 10_000);
       // All of them: the kernel spreads new connections among the sockets, so 20 in a row would reach one left open.
       const refused = await Promise.all(Array.from({ length: 20 }, () => connects(port)));
       expect(refused.filter(Boolean)).toEqual([]);
