@@ -1,50 +1,100 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, type Registry } from 'prom-client';
-import { isMessage } from './cluster-messages.ts';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
+import { isMessage, WORKER_LISTENING } from './cluster-messages.ts';
 
 /**
  * /metrics with several workers (WEB_CONCURRENCY): a scrape lands on one worker, but must report the whole
- * server, as one process does. prom-client's AggregatorRegistry does the summing in the primary (it asks every
- * worker for its registry over the cluster IPC channel, with its own messages); the worker answering the scrape
- * asks the primary for that sum with the two messages below.
+ * server, as one process does. The worker answering the scrape asks the primary, which collects every serving
+ * worker's registry over the cluster IPC channel and sums them with prom-client's `AggregatorRegistry.aggregate`.
+ *
+ * The primary does the collecting itself rather than with prom-client's `clusterMetrics()`, which asks every
+ * forked worker and waits up to 5 s for each: a scrape at the moment a worker died then failed after 5 s (or,
+ * when its message hit the closed channel, the unhandled write error ended the primary), and one during a
+ * replacement's boot waited 1-2 s for the new process to load. Here a worker is asked once it listens; one that
+ * exits or cannot be written to is left out of the sum (its counts died with it, as they do for a lone process);
+ * one alive that does not answer in time fails the scrape, so a sum never silently misses a live worker.
  */
 const REQUEST = 'vedetta:metrics-request';
 const ANSWER = 'vedetta:metrics';
+const COLLECT = 'vedetta:metrics-collect';
+const COLLECTED = 'vedetta:metrics-collected';
 
-/** Longer than prom-client's own 5 s wait for the workers, so the primary's answer (even an error) comes first. */
+/** How long the primary waits for a live worker's registry. */
+const WORKER_TIMEOUT_MS = 5_000;
+/** Longer than the primary's wait, so the primary's answer (even an error) comes first. */
 const ANSWER_TIMEOUT_MS = 8_000;
 
 type Answer = { type: typeof ANSWER; id: number; text?: string; error?: string };
+type Metrics = MetricObjectWithValues<MetricValue<string>>[];
+type Collected = { type: typeof COLLECTED; id: number; metrics: Metrics };
 
-/** Primary: answers each worker's request with the metrics of every worker, summed. */
+/** Primary: answers each worker's request with the metrics of every serving worker, summed. */
 export function sumWorkerMetricsOnRequest() {
-  const aggregator = new AggregatorRegistry();
+  const serving = new Set<Worker>();
+  const waiting = new Map<number, (collected: Collected) => void>();
+  let nextId = 0;
+
+  const collectFrom = (worker: Worker) =>
+    new Promise<Metrics | 'gone'>((resolve, reject) => {
+      const id = nextId++;
+      const settle = (outcome: () => void) => {
+        waiting.delete(id);
+        clearTimeout(timer);
+        worker.off('exit', gone);
+        worker.off('disconnect', gone);
+        outcome();
+      };
+      const gone = () => settle(() => resolve('gone'));
+      const timer = setTimeout(() => settle(() => reject(new Error(`worker ${worker.id} did not answer in ${WORKER_TIMEOUT_MS} ms`))), WORKER_TIMEOUT_MS);
+      waiting.set(id, (collected) => settle(() => resolve(collected.metrics)));
+      worker.once('exit', gone);
+      worker.once('disconnect', gone);
+      worker.send({ type: COLLECT, id }, (error: Error | null) => {
+        if (error) gone();
+      });
+    });
+
+  const sum = async () => {
+    const collected = await Promise.all([...serving].map(collectFrom));
+    return AggregatorRegistry.aggregate(collected.filter((metrics) => metrics !== 'gone')).metrics();
+  };
+
   const reply = (worker: Worker, answer: Answer) => {
     // The asking worker may have died meanwhile: nobody is left to answer.
     if (worker.isConnected()) worker.send(answer, () => {});
   };
+
   cluster.on('message', (worker, message: { id: number }) => {
-    if (!isMessage(message, REQUEST)) return;
-    aggregator.clusterMetrics().then(
-      (text) => reply(worker, { type: ANSWER, id: message.id, text }),
-      (error: Error) => reply(worker, { type: ANSWER, id: message.id, error: error.message }),
-    );
+    if (isMessage(message, WORKER_LISTENING)) serving.add(worker);
+    else if (isMessage(message, COLLECTED)) waiting.get(message.id)?.(message as Collected);
+    else if (isMessage(message, REQUEST)) {
+      sum().then(
+        (text) => reply(worker, { type: ANSWER, id: message.id, text }),
+        (error: Error) => reply(worker, { type: ANSWER, id: message.id, error: error.message }),
+      );
+    }
   });
+  const leave = (worker: Worker) => serving.delete(worker);
+  cluster.on('disconnect', leave);
+  cluster.on('exit', leave);
 }
 
 /**
- * Worker: lets the primary read this process's `registry`, and returns how this process reads the sum over
- * every worker. Called before the app boots, so a booting worker already answers the primary (with what it has
- * counted so far) instead of stalling everyone's scrape until prom-client gives up on it.
+ * Worker: hands `registry` to the primary when asked, and returns how this process reads the sum over every
+ * worker (src/app/metrics.ts calls it for /metrics).
  */
 export function shareMetricsWithPrimary(registry: Registry): () => Promise<string> {
-  AggregatorRegistry.setRegistries(registry);
-  // prom-client installs its worker-side listener (answering the primary's requests) when one is constructed.
-  new AggregatorRegistry();
   const waiting = new Map<number, (answer: Answer) => void>();
   let nextId = 0;
-  process.on('message', (message: Answer) => {
-    if (isMessage(message, ANSWER)) waiting.get(message.id)?.(message);
+  process.on('message', (message: Answer | { type: string; id: number }) => {
+    if (isMessage(message, ANSWER)) waiting.get(message.id)?.(message as Answer);
+    else if (isMessage(message, COLLECT)) {
+      // A registry that cannot be read sends nothing: the primary's wait for this worker then fails the scrape.
+      registry.getMetricsAsJSON().then(
+        (metrics) => process.send!({ type: COLLECTED, id: message.id, metrics } satisfies Collected, () => {}),
+        () => {},
+      );
+    }
   });
   return () =>
     new Promise<string>((resolve, reject) => {

@@ -41,6 +41,8 @@ export function runPrimary(opts: { workers: number; graceMs: number; logLevel?: 
     const worker = cluster.fork(booted ? {} : { [CLAIMS_PORT_ENV]: '1' });
     alive.set(worker.id, { worker, forkedAt: Date.now() });
     log.info('worker started', fields(worker));
+    // Unheard, an error of the worker's process (it could not be forked, or signalled) would end this one.
+    worker.on('error', (error) => log.error('worker process error', { ...fields(worker), error }));
     worker.on('message', (message) => {
       if (!isMessage(message, WORKER_LISTENING) || booted || stopping) return;
       booted = true;
