@@ -31,26 +31,25 @@ type Collected = { type: typeof COLLECTED; id: number; metrics: Metrics };
 /** Primary: answers each worker's request with the metrics of every serving worker, summed. */
 export function sumWorkerMetricsOnRequest() {
   const serving = new Set<Worker>();
-  const waiting = new Map<number, (collected: Collected) => void>();
+  // Registries asked of a worker and not received yet, by request id.
+  const waiting = new Map<number, { worker: Worker; settle: (metrics: Metrics | 'gone') => void }>();
   let nextId = 0;
 
   const collectFrom = (worker: Worker) =>
     new Promise<Metrics | 'gone'>((resolve, reject) => {
       const id = nextId++;
-      const settle = (outcome: () => void) => {
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error(`worker ${worker.id} did not answer in ${WORKER_TIMEOUT_MS} ms`));
+      }, WORKER_TIMEOUT_MS);
+      const settle = (metrics: Metrics | 'gone') => {
         waiting.delete(id);
         clearTimeout(timer);
-        worker.off('exit', gone);
-        worker.off('disconnect', gone);
-        outcome();
+        resolve(metrics);
       };
-      const gone = () => settle(() => resolve('gone'));
-      const timer = setTimeout(() => settle(() => reject(new Error(`worker ${worker.id} did not answer in ${WORKER_TIMEOUT_MS} ms`))), WORKER_TIMEOUT_MS);
-      waiting.set(id, (collected) => settle(() => resolve(collected.metrics)));
-      worker.once('exit', gone);
-      worker.once('disconnect', gone);
+      waiting.set(id, { worker, settle });
       worker.send({ type: COLLECT, id }, (error: Error | null) => {
-        if (error) gone();
+        if (error) settle('gone');
       });
     });
 
@@ -66,7 +65,7 @@ export function sumWorkerMetricsOnRequest() {
 
   cluster.on('message', (worker, message: { id: number }) => {
     if (isMessage(message, WORKER_LISTENING)) serving.add(worker);
-    else if (isMessage(message, COLLECTED)) waiting.get(message.id)?.(message as Collected);
+    else if (isMessage(message, COLLECTED)) waiting.get(message.id)?.settle((message as Collected).metrics);
     else if (isMessage(message, REQUEST)) {
       sum().then(
         (text) => reply(worker, { type: ANSWER, id: message.id, text }),
@@ -74,7 +73,11 @@ export function sumWorkerMetricsOnRequest() {
       );
     }
   });
-  const leave = (worker: Worker) => serving.delete(worker);
+  const leave = (worker: Worker) => {
+    serving.delete(worker);
+    // Its counts died with it: the scrapes waiting for its registry go on without it.
+    for (const request of waiting.values()) if (request.worker === worker) request.settle('gone');
+  };
   cluster.on('disconnect', leave);
   cluster.on('exit', leave);
 }

@@ -1,8 +1,7 @@
 /**
  * The worker side of WEB_CONCURRENCY (the primary is src/server/cluster-primary.ts); nothing in a single
  * process. Imported by src/server/http-server.ts BEFORE the app, because the app's boot (migrations, the first
- * administrator, the demo) takes seconds, and meanwhile the primary may already ask this process for its metrics
- * or tell it to stop.
+ * administrator, the demo) takes seconds, and meanwhile the primary may already tell this process to stop.
  */
 import cluster from 'node:cluster';
 import { isDraining } from '../app/lifecycle.ts';
