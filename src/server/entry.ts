@@ -6,9 +6,11 @@
  *   - the cluster primary (WEB_CONCURRENCY > 1) → src/server/cluster-primary.ts, which forks the workers and
  *     never loads the app: a database client, a delivery worker and a public cache of its own would be waste.
  * Everything is loaded with import(), so the primary's chunks hold neither Astro nor the app, and nothing but
- * memory-flags runs before its restart.
+ * the Node.js version check and memory-flags runs before its restart.
  */
-// First: may restart this process with the flags that bound its memory (see there). The cluster primary
+// First: an older Node.js is refused with a clear message (see there), before anything else runs on it.
+import './node-version.ts';
+// Then: may restart this process with the flags that bound its memory (see there). The cluster primary
 // restarts before it forks; its workers inherit the flags and do not restart again.
 import './memory-flags.ts';
 import cluster from 'node:cluster';

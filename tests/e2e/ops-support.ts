@@ -115,13 +115,18 @@ export function tcpSockets(): TcpSocket[] {
 }
 
 /**
- * Starts the built server with `env` over this process's environment, in a data folder of its own, and waits for
- * it to exit: its exit code and output. One that keeps running instead (it joined a port it should have been
- * refused) is killed after `giveUpMs`, and its code reads 'still running'.
+ * Starts the built server (with `node`, by default the one running the tests) with `env` over this process's
+ * environment, in a data folder of its own, and waits for it to exit: its exit code and output. One that keeps
+ * running instead (it joined a port it should have been refused) is killed after `giveUpMs`, and its code reads
+ * 'still running'.
  */
-export async function exitOfServer(env: Record<string, string>, giveUpMs = 60_000): Promise<{ code: number | null | 'still running'; output: string }> {
+export async function exitOfServer(
+  env: Record<string, string>,
+  giveUpMs = 60_000,
+  node = process.execPath,
+): Promise<{ code: number | null | 'still running'; output: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vedetta-e2e-refused-'));
-  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: ROOT, env: { ...process.env, ...env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, [SERVER_ENTRY], { cwd: ROOT, env: { ...process.env, ...env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -3,6 +3,7 @@
  * log lines carrying the request id, and a graceful stop on SIGTERM that lets a request in flight finish,
  * refuses new connections, closes the database (PGlite gives up its folder lock) and exits 0.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { type ClientRequest, request } from 'node:http';
 import { connect } from 'node:net';
@@ -102,6 +103,18 @@ describe('probes, metrics and logs', () => {
         .find((l) => l.requestId === 'e2e-log-check-1'),
     );
     expect(line).toMatchObject({ level: 'info', msg: 'request', method: 'GET', route: '/api/v1/incidents', status: 401 });
+  });
+});
+
+// The machines this runs on ship an older Node.js than the server needs (package.json pins its own for npm scripts).
+const OLDER_NODE = '/usr/bin/node';
+const olderNode = existsSync(OLDER_NODE) && Number(/^v(\d+)/.exec(execFileSync(OLDER_NODE, ['--version'], { encoding: 'utf8' }))?.[1]) < 24;
+
+describe.runIf(olderNode)(`started with the machine's older Node.js (${OLDER_NODE})`, () => {
+  it('refuses to start, naming the Node.js it needs, instead of failing further on', { timeout: 60_000 }, async () => {
+    const refused = await exitOfServer({ HOST: '127.0.0.1', PORT: '0', VEDETTA_DEMO: 'off', DATABASE_URL: '' }, 30_000, OLDER_NODE);
+    expect(refused.code, refused.output).toBe(1);
+    expect(refused.output).toMatch(/needs Node\.js >=24.*this is v\d+/);
   });
 });
 
