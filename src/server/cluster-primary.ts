@@ -4,13 +4,15 @@
  * kept fresh by LISTEN/NOTIFY), exactly as separate instances on one PostgreSQL are; this process never loads
  * the app.
  *
- * - Boot: the first worker boots alone. On an empty database it runs the migrations and creates the first
- *   administrator or the demo, which two processes starting together would race on (the loser's boot fails).
- *   The others are forked once it listens. If a worker exits before any has listened, the server cannot boot
- *   (a configuration or database error, logged by the worker): everything stops, exit 1, rather than forking
- *   it again forever.
+ * - Boot: while no worker listens, one boots alone, and the others are forked once it listens. On an empty
+ *   database it runs the migrations and creates the first administrator or the demo, which two processes
+ *   starting together would race on (the loser's boot fails); and it checks that the port is free before its
+ *   siblings share it (src/server/http-server.ts). If a worker exits before any has listened, the server cannot
+ *   boot (a configuration or database error, logged by the worker): everything stops, exit 1, rather than
+ *   forking it again forever.
  * - A worker that dies later is forked again, after a delay that doubles while the replacements keep dying,
- *   so a crash loop does not spin; the other workers serve meanwhile.
+ *   so a crash loop does not spin; the other workers serve meanwhile. If they all died, the first replacement
+ *   boots alone again, as at boot.
  * - SIGTERM/SIGINT: every worker is told to stop and drains as a single process does (src/app/lifecycle.ts);
  *   this process exits 0 once all are gone, or 1 if one failed to stop or had to be killed at the deadline.
  *   A second signal kills the workers at once.
@@ -29,25 +31,38 @@ const STOP_MARGIN_MS = 15_000;
 
 export function runPrimary(opts: { workers: number; graceMs: number; logLevel?: LogLevel }) {
   const log = createLogger({ level: opts.logLevel });
-  const alive = new Map<number, { worker: Worker; forkedAt: number }>();
+  const alive = new Map<number, { worker: Worker; forkedAt: number; listening: boolean }>();
   const restarts = new Set<NodeJS.Timeout>();
   let booted = false;
+  /** Forks waiting for the worker booting alone to listen. */
+  let held = 0;
   let restartDelay = RESTART_FIRST_DELAY_MS;
   let stopping: { code: number } | undefined;
 
   const fields = (worker: Worker) => ({ worker: worker.id, pid: worker.process.pid });
 
+  const anyListening = () => [...alive.values()].some((entry) => entry.listening);
+
   const fork = () => {
-    const worker = cluster.fork(booted ? {} : { [CLAIMS_PORT_ENV]: '1' });
-    alive.set(worker.id, { worker, forkedAt: Date.now() });
+    const worker = cluster.fork(anyListening() ? {} : { [CLAIMS_PORT_ENV]: '1' });
+    const entry = { worker, forkedAt: Date.now(), listening: false };
+    alive.set(worker.id, entry);
     log.info('worker started', fields(worker));
     // Unheard, an error of the worker's process (it could not be forked, or signalled) would end this one.
     worker.on('error', (error) => log.error('worker process error', { ...fields(worker), error }));
     worker.on('message', (message) => {
-      if (!isMessage(message, WORKER_LISTENING) || booted || stopping) return;
+      if (!isMessage(message, WORKER_LISTENING)) return;
+      entry.listening = true;
       booted = true;
-      for (let i = 1; i < opts.workers; i++) fork();
+      if (stopping) return;
+      for (; held > 0; held--) fork();
     });
+  };
+
+  /** Forks now, unless a worker is booting alone (none listens yet): then once it listens. */
+  const forkOrHold = () => {
+    if (alive.size > 0 && !anyListening()) held++;
+    else fork();
   };
 
   const stop = (code: number) => {
@@ -94,7 +109,7 @@ export function runPrimary(opts: { workers: number; graceMs: number; logLevel?: 
       log.error('worker exited: forking a replacement', { ...exit, inMs: restartDelay });
       const timer = setTimeout(() => {
         restarts.delete(timer);
-        fork();
+        forkOrHold();
       }, restartDelay);
       restarts.add(timer);
       restartDelay = Math.min(restartDelay * 2, RESTART_MAX_DELAY_MS);
@@ -114,5 +129,6 @@ export function runPrimary(opts: { workers: number; graceMs: number; logLevel?: 
   process.on('SIGINT', onSignal);
 
   sumWorkerMetricsOnRequest();
+  held = opts.workers - 1;
   fork();
 }

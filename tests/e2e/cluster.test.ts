@@ -10,7 +10,7 @@
  * The refusals at boot run in both passes.
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import parsePrometheus from 'parse-prometheus-text-format';
@@ -135,6 +135,30 @@ describe.runIf(testDatabaseUrl())('WEB_CONCURRENCY=2 on PostgreSQL (needs TEST_D
     );
     expect(childrenOf(server.pid).sort()).toEqual([survivor, replacement].sort());
     expect(server.logs()).toMatch(/"msg":"worker exited: forking a replacement".*"signal":"SIGKILL"/);
+  });
+
+  // If every worker dies, the first replacement boots alone and checks the port as at boot: a socket that took it
+  // meanwhile (the same user's, with SO_REUSEPORT, as another server's workers would be) is not joined. The
+  // replacements keep failing with EADDRINUSE while it is there, and come back once it is gone.
+  it('after every worker died, checks the port again before the replacements share it', { timeout: 180_000 }, async () => {
+    const workers = childrenOf(server.pid);
+    for (const pid of workers) process.kill(pid, 'SIGKILL');
+    await until('the workers to be gone', async () => (workers.some((pid) => existsSync(`/proc/${pid}`)) ? undefined : true), 10_000);
+    const intruder = createNetServer((socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      intruder.once('error', reject);
+      intruder.listen({ port: server.port, host: '127.0.0.1', reusePort: true }, resolve);
+    });
+    try {
+      const refusedBefore = server.logs().match(/cannot listen: .*EADDRINUSE/g)?.length ?? 0;
+      const refused = () => (server.logs().match(/cannot listen: .*EADDRINUSE/g)?.length ?? 0) > refusedBefore;
+      await until('a replacement to be refused the port', async () => (refused() ? true : undefined), 60_000, 200);
+      const listeners = tcpSockets().filter((s) => s.localPort === server.port && s.state === 'listen');
+      expect(listeners, server.logs()).toHaveLength(1);
+    } finally {
+      await new Promise((resolve) => intruder.close(resolve));
+    }
+    await until('both replacements to answer', async () => ((await answeringWorkers(server, 20)).size === 2 ? true : undefined), 120_000, 500);
   });
 
   // The workers share the port (SO_REUSEPORT), an option that would let a second clustered server join it: the
