@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
-import { isMessage, WORKER_LISTENING } from './cluster-messages.ts';
+import { isMessage } from './cluster-messages.ts';
 
 /**
  * /metrics with several workers (WEB_CONCURRENCY): a scrape lands on one worker, but must report the whole
@@ -28,9 +28,8 @@ type Answer = { type: typeof ANSWER; id: number; text?: string; error?: string }
 type Metrics = MetricObjectWithValues<MetricValue<string>>[];
 type Collected = { type: typeof COLLECTED; id: number; metrics: Metrics };
 
-/** Primary: answers each worker's request with the metrics of every serving worker, summed. */
-export function sumWorkerMetricsOnRequest() {
-  const serving = new Set<Worker>();
+/** Primary: answers each worker's request with the metrics of the workers that listen (`listening`), summed. */
+export function sumWorkerMetricsOnRequest(listening: () => Worker[]) {
   // Registries asked of a worker and not received yet, by request id.
   const waiting = new Map<number, { worker: Worker; settle: (metrics: Metrics | 'gone') => void }>();
   let nextId = 0;
@@ -54,7 +53,7 @@ export function sumWorkerMetricsOnRequest() {
     });
 
   const sum = async () => {
-    const collected = await Promise.all([...serving].map(collectFrom));
+    const collected = await Promise.all(listening().map(collectFrom));
     return AggregatorRegistry.aggregate(collected.filter((metrics) => metrics !== 'gone')).metrics();
   };
 
@@ -64,8 +63,7 @@ export function sumWorkerMetricsOnRequest() {
   };
 
   cluster.on('message', (worker, message: { id: number }) => {
-    if (isMessage(message, WORKER_LISTENING)) serving.add(worker);
-    else if (isMessage(message, COLLECTED)) waiting.get(message.id)?.settle((message as Collected).metrics);
+    if (isMessage(message, COLLECTED)) waiting.get(message.id)?.settle((message as Collected).metrics);
     else if (isMessage(message, REQUEST)) {
       sum().then(
         (text) => reply(worker, { type: ANSWER, id: message.id, text }),
@@ -73,9 +71,8 @@ export function sumWorkerMetricsOnRequest() {
       );
     }
   });
+  // Its counts died with it: the scrapes waiting for its registry go on without it.
   const leave = (worker: Worker) => {
-    serving.delete(worker);
-    // Its counts died with it: the scrapes waiting for its registry go on without it.
     for (const request of waiting.values()) if (request.worker === worker) request.settle('gone');
   };
   cluster.on('disconnect', leave);

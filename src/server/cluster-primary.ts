@@ -128,7 +128,7 @@ export function runPrimary(opts: { workers: number; graceMs: number; logLevel?: 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  sumWorkerMetricsOnRequest();
+  sumWorkerMetricsOnRequest(() => [...alive.values()].filter((entry) => entry.listening).map((entry) => entry.worker));
   held = opts.workers - 1;
   fork();
 }

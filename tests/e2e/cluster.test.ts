@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { testDatabaseUrl } from '../support/pg.ts';
 import { type RunningServer, startServer } from '../support/server.ts';
-import { answerText, createTokenWithCli, exitOfServer, tcpSockets, until } from './ops-support.ts';
+import { answerText, createTokenWithCli, exitOfServer, listeningSockets, tcpSockets, until } from './ops-support.ts';
 
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 
@@ -153,8 +153,8 @@ describe.runIf(testDatabaseUrl())('WEB_CONCURRENCY=2 on PostgreSQL (needs TEST_D
       const refusedBefore = server.logs().match(/cannot listen: .*EADDRINUSE/g)?.length ?? 0;
       const refused = () => (server.logs().match(/cannot listen: .*EADDRINUSE/g)?.length ?? 0) > refusedBefore;
       await until('a replacement to be refused the port', async () => (refused() ? true : undefined), 60_000, 200);
-      const listeners = tcpSockets().filter((s) => s.localPort === server.port && s.state === 'listen');
-      expect(listeners, server.logs()).toHaveLength(1);
+      // The intruder's socket only.
+      expect(listeningSockets(server.port), server.logs()).toBe(1);
     } finally {
       await new Promise((resolve) => intruder.close(resolve));
     }

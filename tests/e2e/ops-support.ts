@@ -115,6 +115,15 @@ export function tcpSockets(): TcpSocket[] {
 }
 
 /**
+ * Listening TCP sockets on a port (IPv4, as the test servers bind 127.0.0.1); elsewhere than Linux the server opens
+ * one socket and there is no table to read: null.
+ */
+export function listeningSockets(port: number): number | null {
+  if (process.platform !== 'linux') return null;
+  return tcpSockets().filter((s) => s.localPort === port && s.state === 'listen').length;
+}
+
+/**
  * Starts the built server (with `node`, by default the one running the tests) with `env` over this process's
  * environment, in a data folder of its own, and waits for it to exit: its exit code and output. One that keeps
  * running instead (it joined a port it should have been refused) is killed after `giveUpMs`, and its code reads

@@ -11,21 +11,12 @@ import { join } from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { startServer, useServer } from '../support/server.ts';
-import { answerText, exitOfServer, tcpSockets, until as pollUntil } from './ops-support.ts';
+import { answerText, exitOfServer, listeningSockets, until as pollUntil } from './ops-support.ts';
 
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 
 // The shared poller (tests/e2e/ops-support.ts) with this file's 20 s deadline.
 const until = <T>(what: string, check: () => Promise<T | undefined>) => pollUntil(what, check, 20_000);
-
-/**
- * Listening TCP sockets on a port (IPv4, as the test server binds 127.0.0.1); elsewhere than Linux the server opens
- * one socket and there is no table to read: null.
- */
-function listeningSockets(port: number): number | null {
-  if (process.platform !== 'linux') return null;
-  return tcpSockets().filter((s) => s.localPort === port && s.state === 'listen').length;
-}
 
 /** Opens a new TCP connection and closes it at once: whether anything accepted it. */
 function connects(port: number): Promise<boolean> {
