@@ -9,8 +9,9 @@ export const WORKER_LISTENING = 'vedetta:listening';
 export const STOP_WORKER = 'vedetta:stop';
 
 /**
- * Set in the environment of the worker the primary forks first, alone: no sibling holds the port yet, so that one
- * checks that nothing else does (src/server/http-server.ts). The workers forked after it join its sockets.
+ * Set in the environment of a worker the primary forks while no other listens (at boot, or after all died): it
+ * boots alone, no sibling holds the port, so it checks that nothing else does (src/server/http-server.ts). The
+ * workers forked once it listens join its sockets.
  */
 export const CLAIMS_PORT_ENV = 'VEDETTA_CLAIMS_PORT';
 

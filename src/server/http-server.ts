@@ -107,8 +107,8 @@ function listening(target: NetServer, opts: ListenOptions): Promise<void> {
 /**
  * SO_REUSEPORT would also let a second Vedetta (anything of the same user's that sets the option) join the port
  * and take half its connections, where a server is expected to fail with EADDRINUSE. A plain socket bound first
- * fails as that. A cluster's first worker, which boots alone, does it for the whole cluster; the others join their
- * siblings' sockets. (A second server starting in the same millisecond can still slip in between.)
+ * fails as that. In a cluster the worker booting alone (no sibling listens yet) does it for all; the others join
+ * their siblings' sockets. (A second server starting in the same millisecond can still slip in between.)
  */
 async function refuseTakenPort(): Promise<void> {
   const claimsPort = cluster.isPrimary || process.env[CLAIMS_PORT_ENV] === '1';
