@@ -41,10 +41,10 @@ export function runPrimary(opts: { workers: number; graceMs: number; logLevel?: 
 
   const fields = (worker: Worker) => ({ worker: worker.id, pid: worker.process.pid });
 
-  const anyListening = () => [...alive.values()].some((entry) => entry.listening);
+  const listeningWorkers = () => [...alive.values()].filter((entry) => entry.listening).map((entry) => entry.worker);
 
   const fork = () => {
-    const worker = cluster.fork(anyListening() ? {} : { [CLAIMS_PORT_ENV]: '1' });
+    const worker = cluster.fork(listeningWorkers().length > 0 ? {} : { [CLAIMS_PORT_ENV]: '1' });
     const entry = { worker, forkedAt: Date.now(), listening: false };
     alive.set(worker.id, entry);
     log.info('worker started', fields(worker));
@@ -61,7 +61,7 @@ export function runPrimary(opts: { workers: number; graceMs: number; logLevel?: 
 
   /** Forks now, unless a worker is booting alone (none listens yet): then once it listens. */
   const forkOrHold = () => {
-    if (alive.size > 0 && !anyListening()) held++;
+    if (alive.size > 0 && listeningWorkers().length === 0) held++;
     else fork();
   };
 
@@ -128,7 +128,7 @@ export function runPrimary(opts: { workers: number; graceMs: number; logLevel?: 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  sumWorkerMetricsOnRequest(() => [...alive.values()].filter((entry) => entry.listening).map((entry) => entry.worker));
+  sumWorkerMetricsOnRequest(listeningWorkers);
   held = opts.workers - 1;
   fork();
 }
