@@ -26,6 +26,8 @@ export default defineConfig({
   server: { port: 4321, host: '127.0.0.1' },
   // Operator sessions live in our own table (issue 3); the adapter's disk sessions would not be shared across instances.
   session: false,
+  // Astro's own messages (a render error, a router warning) as JSON lines of our log, like every other line.
+  logger: { entrypoint: new URL('./src/app/astro-log.ts', import.meta.url) },
   i18n: {
     locales: ['it', 'en'],
     defaultLocale: 'it',

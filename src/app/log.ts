@@ -63,6 +63,15 @@ function errorFields(error: Error): LogFields {
   return { name: error.name, message: error.message, ...(code !== undefined ? { code } : {}), ...(cause ? { cause } : {}), stack: error.stack };
 }
 
+/** What the background loops (scheduler, delivery worker) log through: a message, and the error of a failure. */
+export type LoopLog = { info(message: string): void; error(message: string, error?: unknown): void };
+
+/** The loops' default: the process's log below (read at each call, so LOG_LEVEL applies once configured). */
+export const loopLog: LoopLog = {
+  info: (message) => log.info(message),
+  error: (message, error) => log.error(message, error === undefined ? undefined : { error }),
+};
+
 /** The process's logger; LOG_LEVEL is read by src/config.ts and applied at boot with `configureLog`. */
 export let log: Logger = createLogger();
 

@@ -9,6 +9,7 @@ import { DEFAULT_SCHEDULER_INTERVAL_MS, type Scheduler, startScheduler } from '.
 import { type Delivery, installDelivery } from '../delivery/setup.ts';
 // WEBHOOKS_ALLOW_PRIVATE, given to the webhook module before any request or delivery job runs.
 import { configureWebhooks } from '../webhooks/index.ts';
+import { log } from './log.ts';
 
 export type Runtime = {
   config: Config;
@@ -34,8 +35,6 @@ export type RuntimeOptions = {
   firstAdmin?: boolean;
   /** false: no delivery worker (tests drive their own); default: on unless WORKER=off. */
   delivery?: false;
-  /** Where first-run instructions go (default console.log). */
-  print?: (line: string) => void;
 };
 
 /**
@@ -45,7 +44,6 @@ export type RuntimeOptions = {
 export async function startRuntime(config: Config, clockOrOptions: (() => Date) | RuntimeOptions = {}): Promise<Runtime> {
   const opts: RuntimeOptions = typeof clockOrOptions === 'function' ? { clock: clockOrOptions } : clockOrOptions;
   const clock = opts.clock ?? (() => new Date());
-  const print = opts.print ?? ((line: string) => console.log(line));
   configureWebhooks(config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, beforeEmbeddedQuery: yieldToReaders });
   try {
@@ -59,9 +57,9 @@ export async function startRuntime(config: Config, clockOrOptions: (() => Date) 
     });
     if (config.demo && (await countServices(ctx())) === 0) {
       await loadDemoScenario(ctx(SYSTEM_ACTOR), { today: clock(), day: config.demoDay });
-      print('[vedetta] demo scenario loaded into the empty database (VEDETTA_DEMO=off to skip)');
+      log.info('demo scenario loaded into the empty database (VEDETTA_DEMO=off to skip)');
     }
-    if (opts.firstAdmin !== false) await createFirstAdmin(ctx(SYSTEM_ACTOR), config, print);
+    if (opts.firstAdmin !== false) await createFirstAdmin(ctx(SYSTEM_ACTOR), config);
 
     const intervalMs = opts.scheduler === false ? 0 : (opts.scheduler?.intervalMs ?? config.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS);
     const scheduler = intervalMs > 0 ? startScheduler({ ctx }, { intervalMs }) : null;
@@ -86,26 +84,19 @@ export async function startRuntime(config: Config, clockOrOptions: (() => Date) 
  * An empty installation gets one administrator: from ADMIN_EMAIL / ADMIN_PASSWORD, or with a generated password
  * printed here once (it is stored only as a hash). No other operator is ever created on its own, demo or not.
  */
-async function createFirstAdmin(ctx: Ctx, config: Config, print: (line: string) => void) {
+async function createFirstAdmin(ctx: Ctx, config: Config) {
   const created = await ensureFirstAdmin(ctx, { email: config.adminEmail, password: config.adminPassword });
   if (!created) return;
   const signIn = `${config.siteUrl}/admin`;
   if (!created.generatedPassword) {
-    print(`[vedetta] First run: created the administrator ${created.email} with the password from ADMIN_PASSWORD. Sign in at ${signIn}`);
+    log.info('first run: created the administrator with the password from ADMIN_PASSWORD', { email: created.email, signIn });
     return;
   }
-  const bar = '[vedetta] ' + '='.repeat(72);
-  print(
-    [
-      bar,
-      '[vedetta] First run: an administrator account was created.',
-      `[vedetta]   Sign in at: ${signIn}`,
-      `[vedetta]   E-mail:     ${created.email}`,
-      `[vedetta]   Password:   ${created.generatedPassword}`,
-      '[vedetta] This password is shown ONCE and stored only as a hash. Sign in now and change it',
-      '[vedetta] (or reset it later with: npm run admin -- reset-password --email ' + created.email + ').',
-      '[vedetta] To choose the address and password instead, set ADMIN_EMAIL and ADMIN_PASSWORD before the first start.',
-      bar,
-    ].join('\n'),
+  // At warn, so that LOG_LEVEL=warn still shows it: there is no other copy of this password.
+  log.warn(
+    'first run: created an administrator with a generated password, shown only this once in this line (it is stored as a hash). ' +
+      `Sign in and change it, or reset it with: npm run admin -- reset-password --email ${created.email}. ` +
+      'To choose both instead, set ADMIN_EMAIL and ADMIN_PASSWORD before the first start',
+    { signIn, email: created.email, password: created.generatedPassword },
   );
 }

@@ -5,6 +5,7 @@
  * of instances may run it at once. A failing job is logged, never thrown: the next tick tries again. The timer is
  * unref'd (it never keeps the process alive) and ticks never overlap.
  */
+import { type LoopLog, loopLog } from './log.ts';
 import type { Ctx } from '../services/context.ts';
 import { expireHeartbeats } from '../services/heartbeats.ts';
 import { pruneIdempotencyKeys } from '../services/idempotency.ts';
@@ -15,8 +16,6 @@ import { pruneExpiredRecords } from '../services/retention.ts';
 export const DEFAULT_SCHEDULER_INTERVAL_MS = 5_000;
 /** Pruning is cheap but pointless every few seconds. */
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
-
-export type SchedulerLog = { info(message: string): void; error(message: string, error: unknown): void };
 
 export type SchedulerTick = {
   started: string[];
@@ -39,13 +38,10 @@ export const SCHEDULER_ACTOR = { kind: 'system', id: 'scheduler' } as const;
 
 export function startScheduler(
   runtime: SchedulerHost,
-  opts: { intervalMs?: number; log?: SchedulerLog; autoStart?: boolean } = {},
+  opts: { intervalMs?: number; log?: LoopLog; autoStart?: boolean } = {},
 ): Scheduler {
   const intervalMs = Math.max(100, opts.intervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS);
-  const log: SchedulerLog = opts.log ?? {
-    info: (m) => console.log(`[vedetta] ${m}`),
-    error: (m, e) => console.error(`[vedetta] ${m}`, e),
-  };
+  const log = opts.log ?? loopLog;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SchedulerTick> | undefined;
   let stopped = false;

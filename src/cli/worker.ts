@@ -7,6 +7,7 @@
  *   --lease-ms N       how long a claim lasts before another worker may take it over (default 60000)
  */
 import { parseArgs } from 'node:util';
+import { configureLog, log } from '../app/log.ts';
 import { startRuntime } from '../app/runtime.ts';
 import { loadConfig } from '../config.ts';
 import { pendingJobs } from '../delivery/outbox.ts';
@@ -24,9 +25,10 @@ if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 1000)) {
 }
 
 const config = loadConfig();
+configureLog({ level: config.logLevel });
 const runtime = await startRuntime(config, { firstAdmin: false, delivery: false });
 const delivery = installDelivery(runtime, config, { leaseMs });
-console.log(`[vedetta] worker ${delivery.worker.workerId} started (${runtime.database.kind})`);
+log.info('worker started', { workerId: delivery.worker.workerId, database: runtime.database.kind });
 
 let stopping: Promise<void> | undefined;
 const shutdown = (code: number) =>

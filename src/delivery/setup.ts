@@ -3,6 +3,7 @@
  * e-mail handlers in the registry, the worker loop and the reminder timer.
  */
 import { join } from 'node:path';
+import { loopLog } from '../app/log.ts';
 import type { Config } from '../config.ts';
 import type { Ctx } from '../services/context.ts';
 import { batchHandler, type BatchOptions } from './batch.ts';
@@ -15,7 +16,7 @@ import { providerLimiter } from './rate-limit.ts';
 import { registerJobHandler } from './registry.ts';
 import { scheduleReminders } from './reminders.ts';
 import { emlTransport, resendTransport, type Transport } from './transport.ts';
-import { startWorker, type Worker, type WorkerHost, type WorkerLog, WORKER_ACTOR, type WorkerOptions } from './worker.ts';
+import { startWorker, type Worker, type WorkerHost, WORKER_ACTOR, type WorkerOptions } from './worker.ts';
 
 export type DeliveryConfig = Pick<Config, 'dataDir' | 'resendApiKey' | 'resendBaseUrl' | 'mailFrom' | 'emailRateLimit' | 'reminderMinutes'>;
 
@@ -61,10 +62,7 @@ export function startDelivery(
   config: Pick<Config, 'reminderMinutes'>,
   opts: WorkerOptions & { reminderEveryMs?: number } = {},
 ): Delivery {
-  const log: WorkerLog = opts.log ?? {
-    info: (m) => console.log(`[vedetta] ${m}`),
-    error: (m, e) => console.error(`[vedetta] ${m}`, e ?? ''),
-  };
+  const log = opts.log ?? loopLog;
   const worker = startWorker(host, { ...opts, log });
   const everyMs = opts.reminderEveryMs ?? 30_000;
   let reminding: Promise<unknown> | undefined;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { type LoopLog, loopLog } from '../app/log.ts';
 import type { Ctx } from '../services/context.ts';
 import { claimJobs, finishJob, releaseJobs } from './outbox.ts';
 import { backoff, handledKinds, type Job, type JobHandler, type JobResult, jobHandlerFor, type OutboxKind } from './registry.ts';
@@ -22,8 +23,6 @@ export class WorkerCrash extends Error {
   }
 }
 
-export type WorkerLog = { info(message: string): void; error(message: string, error?: unknown): void };
-
 export type WorkerOptions = {
   workerId?: string;
   /** How long a claim lasts before another worker may take the row over (default 60 s). */
@@ -37,7 +36,7 @@ export type WorkerOptions = {
   kinds?: () => OutboxKind[];
   /** Unexpected handler errors are retried with backoff up to this many attempts, then the row is dead. */
   maxAttempts?: number;
-  log?: WorkerLog;
+  log?: LoopLog;
   /** false: no loop; the caller drives it with `drain()` (tests). */
   autoStart?: boolean;
 };
@@ -68,10 +67,7 @@ export function startWorker(host: WorkerHost, opts: WorkerOptions = {}): Worker 
   const maxAttempts = opts.maxAttempts ?? 10;
   const handlerFor = opts.handlers ?? jobHandlerFor;
   const kinds = opts.kinds ?? handledKinds;
-  const log: WorkerLog = opts.log ?? {
-    info: (m) => console.log(`[vedetta] ${m}`),
-    error: (m, e) => console.error(`[vedetta] ${m}`, e ?? ''),
-  };
+  const log = opts.log ?? loopLog;
 
   let stopped = false;
   let crashed: WorkerCrash | null = null;

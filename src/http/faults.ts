@@ -73,6 +73,11 @@ export const onAppError: ErrorHandler = (error, c) => {
     log.warn('database unreachable: answered 503', { requestId: c.get('requestId'), method: c.req.method, error });
     return unavailableResponse(c);
   }
-  log.error('unhandled error', { requestId: c.get('requestId'), method: c.req.method, error });
+  logUnhandled(c, error);
   return c.text('Internal Server Error', 500);
 };
+
+/** A bug behind a 500, logged with the request id the caller was given (sub-apps answer their own 500s). */
+export function logUnhandled(c: Context, error: unknown): void {
+  log.error('unhandled error', { requestId: c.get('requestId'), method: c.req.method, error });
+}

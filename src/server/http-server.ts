@@ -21,6 +21,8 @@ import cluster from 'node:cluster';
 import { type IncomingMessage, Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type ListenOptions, type Server as NetServer } from 'node:net';
 import { handler, options } from '@astrojs/node/server.js';
+import { logAstroAsJson } from '../app/astro-log.ts';
+import { log } from '../app/log.ts';
 import { countCacheLookup } from '../app/metrics.ts';
 import { cacheKey } from '../http/cache/policy.ts';
 import { answer, publicCache } from '../http/cache/store.ts';
@@ -76,6 +78,8 @@ class FloodServer extends Server {
   }
 }
 
+logAstroAsJson();
+
 const server = new FloodServer((req, res) => {
   if (!fastPath(req, res)) void handler(req, res);
 });
@@ -128,11 +132,11 @@ async function listen(): Promise<void> {
     server.acceptors.push(createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => server.emit('connection', socket)));
   }
   await Promise.all(server.acceptors.map((acceptor) => listening(acceptor, joined)));
-  console.log(`[vedetta] listening on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  log.info('listening', { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` });
   announceListening();
 }
 
 listen().catch((error: unknown) => {
-  console.error('[vedetta] cannot listen:', error);
+  log.error('cannot listen', { error });
   process.exit(1);
 });

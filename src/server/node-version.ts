@@ -5,6 +5,7 @@
  * `reusePort`, so the server's own listening sockets collide and it reports the port as taken.
  */
 import pkg from '../../package.json' with { type: 'json' };
+import { log } from '../app/log.ts';
 
 /** What is wrong with running on `running` (a `process.version`) when `engines` (">=24") is wanted; null if nothing. */
 export function nodeVersionProblem(running: string, engines: string): string | null {
@@ -16,6 +17,6 @@ export function nodeVersionProblem(running: string, engines: string): string | n
 
 const problem = nodeVersionProblem(process.version, pkg.engines.node);
 if (problem) {
-  console.error(`[vedetta] ${problem}`);
+  log.error(problem);
   process.exit(1);
 }

@@ -15,6 +15,7 @@ import { outbox } from '../../db/schema/outbox.ts';
 import { configureLog } from '../../src/app/log.ts';
 import { countCacheLookup, countEmailsSent, countWebhookDelivery } from '../../src/app/metrics.ts';
 import { createApi } from '../../src/http/api.ts';
+import { createPublicRoutes } from '../../src/http/public/index.ts';
 import { databaseFaults, onAppError } from '../../src/http/faults.ts';
 import { createHealthRoutes } from '../../src/http/health.ts';
 import { createMetricsRoute, observability } from '../../src/http/observability.ts';
@@ -158,6 +159,27 @@ describe('request ids and logs', () => {
         expect(logLines.at(-1)?.requestId).toBe(id);
       }
     }));
+
+  it('logs a bug behind a 500, in the API or a public route, as one line with the request id and the stack', async () => {
+    const broken = () => {
+      throw new Error('a bug in a handler');
+    };
+    const app = new Hono();
+    app.use('*', observability());
+    app.route('/', createPublicRoutes({ ctx: broken }));
+    app.route('/api', createApi({ ctx: broken, databaseKind: 'pglite' }));
+    for (const [path, id] of [
+      ['/api/v2/summary.json', 'bug-public-1'],
+      ['/api/v1/public/summary', 'bug-public-2'],
+      ['/api/v1/incidents', 'bug-api-1'],
+    ] as const) {
+      const res = await app.request(path, { headers: { 'X-Request-Id': id, Authorization: 'Bearer vdt_not-a-real-token' } });
+      expect(res.status, path).toBe(500);
+      const line = logLines.find((l) => l.requestId === id && l.msg === 'unhandled error');
+      expect(line, path).toMatchObject({ level: 'error', method: 'GET', error: { message: 'a bug in a handler' } });
+      expect((line?.error as { stack?: string }).stack).toContain('a bug in a handler');
+    }
+  });
 
   it('labels requests with the route pattern, not the raw path', () =>
     t.run(async (ctx) => {

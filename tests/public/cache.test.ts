@@ -37,7 +37,7 @@ async function watcher(cache: PublicCache, ctx: () => Ctx, opts: { pollMs?: numb
     ctx,
     cache,
     pollMs: opts.pollMs ?? NEVER,
-    log: () => {},
+    log: { info() {}, error() {} },
   });
   stops.push(() => w.stop());
   return w;
@@ -332,7 +332,7 @@ describe('time-driven changes', () => {
       ctx: anonymous,
       cache,
       pollMs: NEVER,
-      log: () => {},
+      log: { info() {}, error() {} },
     });
     stops.push(() => w.stop());
     let builds = 0;

@@ -7,6 +7,7 @@
  *   - `refresh()`: the HTTP layer calls it after a write request, so the writer's next read sees its change.
  * When the database is unreachable the last known version stays: readers keep getting the last content.
  */
+import { type LoopLog, loopLog } from '../../app/log.ts';
 import type { Ctx } from '../../services/context.ts';
 import { CONTENT_CHANNEL, readContentVersion } from '../../services/content-version.ts';
 import type { PublicCache } from './store.ts';
@@ -27,19 +28,19 @@ export async function watchContentVersion(deps: {
   ctx: () => Ctx;
   cache: PublicCache;
   pollMs?: number;
-  log?: (message: string, error: unknown) => void;
+  log?: LoopLog;
 }): Promise<VersionWatcher> {
   const { cache } = deps;
-  const log = deps.log ?? ((message, error) => console.error(`[vedetta] ${message}:`, error));
+  const log = deps.log ?? loopLog;
   let failing = false;
   const refresh = async () => {
     try {
       cache.observeVersion(await readContentVersion(deps.ctx()));
-      if (failing) log('content version readable again', null);
+      if (failing) log.info('content version readable again');
       failing = false;
     } catch (error) {
       // Once per outage, not every poll.
-      if (!failing) log('cannot read the content version; serving the last known pages', error);
+      if (!failing) log.error('cannot read the content version; serving the last known pages', error);
       failing = true;
     }
   };

@@ -29,6 +29,7 @@ import {
   recentIncidentIds,
 } from '../../services/statuspage.ts';
 import type { BacklogFigure, HomePage, MilestoneView, NoticeView, ServiceSummary, Text } from '../../services/views.ts';
+import { logUnhandled } from '../faults.ts';
 import { CROSS_ORIGIN_READ, type PublicDeps, queryLocale, serve, siteUrl } from './http.ts';
 import { phrases } from './texts.ts';
 
@@ -457,7 +458,7 @@ export function createStatuspageV2(deps: PublicDeps) {
       : c.json({ error: { code: 'not_found', message: `No API route ${c.req.method} ${c.req.path}.` } }, 404, headers);
   });
   app.onError((error, c) => {
-    console.error(error);
+    logUnhandled(c, error);
     return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500, CROSS_ORIGIN_READ);
   });
   return app;

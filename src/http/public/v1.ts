@@ -19,6 +19,7 @@ import { SITE } from '../../i18n/site.ts';
 import type { Ctx } from '../../services/context.ts';
 import { getHistory, getHomePage, getIncidentPage, getServicePage } from '../../services/read.ts';
 import { toWire } from '../v1/wire.ts';
+import { logUnhandled } from '../faults.ts';
 import { CROSS_ORIGIN_READ, type PublicDeps, queryLocale, serve, siteUrl } from './http.ts';
 import { phrases } from './texts.ts';
 
@@ -151,7 +152,7 @@ export function createPublicV1(deps: PublicDeps) {
         ),
   );
   app.onError((error, c) => {
-    console.error(error);
+    logUnhandled(c, error);
     return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500, CROSS_ORIGIN_READ);
   });
   return app;

@@ -11,7 +11,7 @@ import { ServiceError } from '../../services/errors.ts';
 import { IdempotencyError } from '../../services/idempotency.ts';
 import { grants } from '../../services/permissions.ts';
 import { isDatabaseUnavailable } from '../../services/ops.ts';
-import { DATABASE_UNAVAILABLE_MESSAGE, RETRY_AFTER_SECONDS } from '../faults.ts';
+import { DATABASE_UNAVAILABLE_MESSAGE, logUnhandled, RETRY_AFTER_SECONDS } from '../faults.ts';
 import type { TokenScope } from '../../domain/vocab.ts';
 import { snakeCase } from './wire.ts';
 
@@ -158,7 +158,7 @@ export function errorResponse(error: unknown, c: Context): Response {
     c.header('Retry-After', String(RETRY_AFTER_SECONDS));
     return c.json(errorBody(c, 'database_unavailable', DATABASE_UNAVAILABLE_MESSAGE), 503);
   }
-  console.error(`[api] request ${c.get('requestId') ?? '?'} failed:`, error);
+  logUnhandled(c, error);
   return c.json(errorBody(c, 'internal', 'Internal error. Retrying with the same Idempotency-Key is safe.'), 500);
 }
 

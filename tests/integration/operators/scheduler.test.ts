@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { configureLog } from '../../../src/app/log.ts';
 import { startRuntime } from '../../../src/app/runtime.ts';
 import { SCHEDULER_ACTOR, startScheduler } from '../../../src/app/scheduler.ts';
 import { type Config, loadConfig } from '../../../src/config.ts';
@@ -78,26 +79,36 @@ describe('startRuntime', { timeout: 300_000 }, () => {
     ...extra,
   });
 
-  it('creates the first administrator once and prints its one-time password once', async () => {
+  type LogLine = { msg: string } & Record<string, unknown>;
+
+  /** The log lines written while `body` runs. */
+  async function logged<T>(body: () => Promise<T>): Promise<[T, LogLine[]]> {
+    const lines: LogLine[] = [];
+    configureLog({ level: 'debug', write: (line) => lines.push(JSON.parse(line) as LogLine) });
+    try {
+      return [await body(), lines];
+    } finally {
+      configureLog({});
+    }
+  }
+
+  it('creates the first administrator once and logs its one-time password once, in a field of its own', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vedetta-rt-'));
     try {
-      const lines: string[] = [];
-      const first = await startRuntime(config(dir), { scheduler: false, print: (l) => lines.push(l) });
+      const [first, lines] = await logged(() => startRuntime(config(dir), { scheduler: false }));
       expect(first.scheduler).toBeNull();
-      const output = lines.join('\n');
-      const password = /Password:\s+(\S+)/.exec(output)?.[1];
-      expect(password).toBeDefined();
-      expect(output).toContain('https://status.example.test/admin');
-      expect(output).toContain('admin@vedetta.local');
-      expect(output).toMatch(/shown ONCE/);
+      const created = lines.find((l) => l.msg.startsWith('first run:'));
+      expect(created).toMatchObject({ level: 'warn', signIn: 'https://status.example.test/admin', email: 'admin@vedetta.local' });
+      expect(created?.msg).toMatch(/shown only this once/);
+      const password = created?.password;
+      expect(typeof password).toBe('string');
       const sys = first.ctx(SYSTEM_ACTOR);
       expect((await listOperators(sys)).map((o) => [o.email, o.role])).toEqual([['admin@vedetta.local', 'admin']]);
-      await expect(signIn(sys, { email: 'admin@vedetta.local', password: password!, client: 't' })).resolves.toBeDefined();
+      await expect(signIn(sys, { email: 'admin@vedetta.local', password: String(password), client: 't' })).resolves.toBeDefined();
       await first.close();
 
-      const again: string[] = [];
-      const second = await startRuntime(config(dir), { scheduler: false, print: (l) => again.push(l) });
-      expect(again.join('\n')).not.toMatch(/Password|administrator/);
+      const [second, again] = await logged(() => startRuntime(config(dir), { scheduler: false }));
+      expect(JSON.stringify(again)).not.toMatch(/password|administrator/);
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -107,12 +118,11 @@ describe('startRuntime', { timeout: 300_000 }, () => {
   it('takes the administrator from the configuration, and runs the scheduler until closed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vedetta-rt-'));
     try {
-      const lines: string[] = [];
-      const runtime = await startRuntime(config(dir, { adminEmail: 'ops@example.test', adminPassword: 'a configured password', schedulerIntervalMs: 100 }), {
-        print: (l) => lines.push(l),
-      });
-      expect(lines.join('\n')).toContain('ops@example.test');
-      expect(lines.join('\n')).not.toContain('a configured password');
+      const [runtime, lines] = await logged(() =>
+        startRuntime(config(dir, { adminEmail: 'ops@example.test', adminPassword: 'a configured password', schedulerIntervalMs: 100 })),
+      );
+      expect(lines.find((l) => l.msg.startsWith('first run:'))).toMatchObject({ level: 'info', email: 'ops@example.test' });
+      expect(JSON.stringify(lines)).not.toContain('a configured password');
       expect(runtime.scheduler).not.toBeNull();
       expect((await runtime.scheduler!.runOnce()).errors).toBe(0);
       await runtime.close();
