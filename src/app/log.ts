@@ -78,3 +78,16 @@ export let log: Logger = createLogger();
 export function configureLog(options: LoggerOptions) {
   log = createLogger(options);
 }
+
+/**
+ * Node.js prints its process warnings (a deprecation in a dependency, a listener leak) as prose on stderr, over
+ * several lines: in the server they become log lines instead. Node's printer is the one listener at start; under
+ * `--no-warnings` or NODE_NO_WARNINGS=1 there is none, and the operator's choice stands.
+ */
+export function logProcessWarnings(): void {
+  if (process.listenerCount('warning') === 0) return;
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) =>
+    log.warn(warning.message, { name: warning.name, ...(warning.code ? { code: warning.code } : {}) }),
+  );
+}

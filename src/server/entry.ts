@@ -6,7 +6,7 @@
  *   - the cluster primary (WEB_CONCURRENCY > 1) → src/server/cluster-primary.ts, which forks the workers and
  *     never loads the app: a database client, a delivery worker and a public cache of its own would be waste.
  * Everything is loaded with import(), so the primary's chunks hold neither Astro nor the app, and nothing but
- * the Node.js version check and memory-flags runs before its restart.
+ * the Node.js version check and memory-flags runs before its restart. Node's own warnings are log lines in both.
  */
 // First: an older Node.js is refused with a clear message (see there), before anything else runs on it.
 import './node-version.ts';
@@ -14,6 +14,9 @@ import './node-version.ts';
 // restarts before it forks; its workers inherit the flags and do not restart again.
 import './memory-flags.ts';
 import cluster from 'node:cluster';
+import { logProcessWarnings } from '../app/log.ts';
+
+logProcessWarnings();
 
 const { loadConfig } = await import('../config.ts');
 // Here, so that a wrong value stops the cluster primary before it forks anything.

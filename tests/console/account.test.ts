@@ -5,6 +5,7 @@
  * the operator to /admin/account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logLines } from '../support/logs.ts';
 import type { RunningServer } from '../support/server.ts';
 import { ADMIN, ConsoleClient, PASSWORD, VIEWER, bootConsole, bootServer, ensureBuilt, hidden, text } from './client.ts';
 
@@ -130,7 +131,7 @@ describe('a generated first-run password', () => {
   beforeAll(async () => {
     await ensureBuilt();
     server = await bootServer({ VEDETTA_DEMO: 'off', ADMIN_EMAIL: FIRST });
-    generated = /Password:\s+(\S+)/.exec(server.logs())?.[1] ?? '';
+    generated = String(logLines(server.logs()).find((l) => l.msg.startsWith('first run:'))?.password ?? '');
     expect(generated).not.toBe('');
   }, 600_000);
 

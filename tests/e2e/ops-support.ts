@@ -2,7 +2,7 @@
  * Helpers for the operations end-to-end tests on PostgreSQL: an API token made with the admin CLI (as an
  * operator would), a throwaway PostgreSQL server of the test's own that it may stop and start (never the shared
  * test server), polling with a deadline, reading a raw node:http answer, Linux's table of IPv4 TCP sockets, a
- * second server started where it should be refused, and the server's output read as the JSON lines it must be.
+ * second server started where it should be refused, and its refusal read from the log.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, chownSync } from 'node:fs';
@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { logLines } from '../support/logs.ts';
 import { ROOT, SERVER_ENTRY } from '../support/paths.ts';
 import { freePort } from '../support/ports.ts';
 
@@ -147,26 +148,6 @@ export async function exitOfServer(
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-export type LogLine = { time: string; level: string; msg: string } & Record<string, unknown>;
-
-/** A server's output as its log lines: every line it writes is one JSON object; anything else fails here, named. */
-export function logLines(output: string): LogLine[] {
-  return output
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        throw new Error(`not a JSON log line: ${line}`);
-      }
-      const { time, level, msg } = parsed as Partial<LogLine>;
-      if (typeof time !== 'string' || typeof level !== 'string' || typeof msg !== 'string') throw new Error(`a log line without time, level and msg: ${line}`);
-      return parsed as LogLine;
-    });
 }
 
 /** How many times the output says the server could not listen because the port was taken. */

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { startServer, useServer } from '../support/server.ts';
-import { answerText, exitOfServer, listeningSockets, logLines, portRefusals, until as pollUntil } from './ops-support.ts';
+import { logLines } from '../support/logs.ts';
+import { answerText, exitOfServer, listeningSockets, portRefusals, until as pollUntil } from './ops-support.ts';
 
 const METRICS_TOKEN = 'e2e-metrics-token-0123456789abcdef';
 

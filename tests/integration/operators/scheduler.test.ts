@@ -10,6 +10,7 @@ import { listOperators, signIn } from '../../../src/services/auth.ts';
 import type { Actor, Ctx } from '../../../src/services/context.ts';
 import { scheduleMaintenance } from '../../../src/services/maintenance.ts';
 import { dbTest as test } from '../../support/db.ts';
+import type { LogLine } from '../../support/logs.ts';
 import { MIGRATIONS_DIR } from '../../support/paths.ts';
 import { HOUR, SYSTEM_ACTOR, ctxFor, makeService } from './helpers.ts';
 
@@ -78,8 +79,6 @@ describe('startRuntime', { timeout: 300_000 }, () => {
     migrationsDir: MIGRATIONS_DIR,
     ...extra,
   });
-
-  type LogLine = { msg: string } & Record<string, unknown>;
 
   /** The log lines written while `body` runs. */
   async function logged<T>(body: () => Promise<T>): Promise<[T, LogLine[]]> {
