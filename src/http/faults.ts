@@ -67,17 +67,25 @@ export function databaseFaults(deps: { ctx(): Ctx }): MiddlewareHandler {
   };
 }
 
-/** The app's last resort for errors thrown in Hono middleware (the console's session lookup, the public routes). */
-export const onAppError: ErrorHandler = (error, c) => {
-  if (isDatabaseUnavailable(error)) {
-    log.warn('database unreachable: answered 503', { requestId: c.get('requestId'), method: c.req.method, error });
-    return unavailableResponse(c);
-  }
-  logUnhandled(c, error);
-  return c.text('Internal Server Error', 500);
-};
+/**
+ * An error handler: an error that says the database is unreachable answers the 503 (an outage, logged at warn),
+ * anything else is a bug, logged at error with the request id its caller was given, then answered by `internal`.
+ */
+export function answerErrors(internal: (c: Context) => Response): ErrorHandler {
+  return (error, c) => {
+    if (isDatabaseUnavailable(error)) {
+      log.warn('database unreachable: answered 503', { requestId: c.get('requestId'), method: c.req.method, error });
+      return unavailableResponse(c);
+    }
+    logUnhandled(c, error);
+    return internal(c);
+  };
+}
 
-/** A bug behind a 500, logged with the request id the caller was given (sub-apps answer their own 500s). */
+/** A bug behind a 500, logged with the request id the caller was given. */
 export function logUnhandled(c: Context, error: unknown): void {
   log.error('unhandled error', { requestId: c.get('requestId'), method: c.req.method, error });
 }
+
+/** The app's last resort for errors thrown in Hono middleware (the console's session lookup). */
+export const onAppError = answerErrors((c) => c.text('Internal Server Error', 500));

@@ -210,6 +210,24 @@ describe('the database is unreachable', () => {
     expect(body.requestId).toBe('outage-1');
   });
 
+  it('a public JSON route or feed answers 503 with Retry-After, logged as the outage it is, not as a bug', async () => {
+    const app = new Hono();
+    app.use('*', observability());
+    app.route('/', createPublicRoutes({ ctx: () => ({ ...makeCtx(unreachable.db), actor: PUBLIC }) }));
+    for (const [path, id] of [
+      ['/api/v2/summary.json', 'outage-public-1'],
+      ['/feed.rss', 'outage-public-2'],
+    ] as const) {
+      const res = await app.request(path, { headers: { 'X-Request-Id': id } });
+      expect(res.status, path).toBe(503);
+      expect(res.headers.get('retry-after'), path).toBe('5');
+      expect(logLines.filter((l) => l.requestId === id).map((l) => [l.level, l.msg])).toEqual([
+        ['warn', 'database unreachable: answered 503'],
+        ['error', 'request'], // every 5xx
+      ]);
+    }
+  });
+
   it('a page that failed because of it answers the 503 page in its language; a real bug stays a 500', async () => {
     const down = await buildApp(makeCtx(unreachable.db)).request('/broken-page');
     expect(down.status).toBe(503);

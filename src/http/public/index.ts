@@ -13,7 +13,7 @@
  * visibility rule is restated here. Their responses are cached by the public cache (src/http/cache) in front.
  */
 import { Hono } from 'hono';
-import { logUnhandled } from '../faults.ts';
+import { answerErrors } from '../faults.ts';
 import { createBadgeRoutes } from './badge.ts';
 import { createFeedRoutes } from './feeds.ts';
 import type { PublicDeps } from './http.ts';
@@ -36,9 +36,6 @@ export function createPublicRoutes(deps: PublicDeps & Pick<SubscriptionDeps, 're
   app.route('/', createWidgetRoutes(deps));
   app.route('/', createRepublishRoutes(deps));
   app.route('/', createSubscriptionRoutes(deps)); // one-click unsubscribe, Resend webhooks (POSTs without Origin)
-  app.onError((error, c) => {
-    logUnhandled(c, error);
-    return c.text('Internal error.\n', 500, { 'Cache-Control': 'no-store' });
-  });
+  app.onError(answerErrors((c) => c.text('Internal error.\n', 500, { 'Cache-Control': 'no-store' })));
   return app;
 }

@@ -29,7 +29,7 @@ import {
   recentIncidentIds,
 } from '../../services/statuspage.ts';
 import type { BacklogFigure, HomePage, MilestoneView, NoticeView, ServiceSummary, Text } from '../../services/views.ts';
-import { logUnhandled } from '../faults.ts';
+import { answerErrors } from '../faults.ts';
 import { CROSS_ORIGIN_READ, type PublicDeps, queryLocale, serve, siteUrl } from './http.ts';
 import { phrases } from './texts.ts';
 
@@ -457,9 +457,6 @@ export function createStatuspageV2(deps: PublicDeps) {
       ? c.json({ error: { code: 'method_not_allowed', message: `${c.req.method} is not allowed here: this API is read-only (GET).` } }, 405, headers)
       : c.json({ error: { code: 'not_found', message: `No API route ${c.req.method} ${c.req.path}.` } }, 404, headers);
   });
-  app.onError((error, c) => {
-    logUnhandled(c, error);
-    return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500, CROSS_ORIGIN_READ);
-  });
+  app.onError(answerErrors((c) => c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500, CROSS_ORIGIN_READ)));
   return app;
 }

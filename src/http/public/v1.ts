@@ -19,7 +19,7 @@ import { SITE } from '../../i18n/site.ts';
 import type { Ctx } from '../../services/context.ts';
 import { getHistory, getHomePage, getIncidentPage, getServicePage } from '../../services/read.ts';
 import { toWire } from '../v1/wire.ts';
-import { logUnhandled } from '../faults.ts';
+import { answerErrors } from '../faults.ts';
 import { CROSS_ORIGIN_READ, type PublicDeps, queryLocale, serve, siteUrl } from './http.ts';
 import { phrases } from './texts.ts';
 
@@ -151,9 +151,6 @@ export function createPublicV1(deps: PublicDeps) {
           { ...CROSS_ORIGIN_READ, Allow: 'GET, HEAD, OPTIONS' },
         ),
   );
-  app.onError((error, c) => {
-    logUnhandled(c, error);
-    return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500, CROSS_ORIGIN_READ);
-  });
+  app.onError(answerErrors((c) => c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500, CROSS_ORIGIN_READ)));
   return app;
 }
