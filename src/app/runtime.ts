@@ -82,7 +82,7 @@ export async function startRuntime(config: Config, clockOrOptions: (() => Date) 
 
 /**
  * An empty installation gets one administrator: from ADMIN_EMAIL / ADMIN_PASSWORD, or with a generated password
- * printed here once (it is stored only as a hash). No other operator is ever created on its own, demo or not.
+ * logged here once (it is stored only as a hash). No other operator is ever created on its own, demo or not.
  */
 async function createFirstAdmin(ctx: Ctx, config: Config) {
   const created = await ensureFirstAdmin(ctx, { email: config.adminEmail, password: config.adminPassword });
