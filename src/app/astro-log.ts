@@ -19,18 +19,24 @@ export function logAstroAsJson(): void {
 
 /**
  * After the first request only, Astro warns about each of its features that src/fetch.ts did not call for it. Behind
- * an orchestrator that first request is a probe (/healthz), which by design reaches none of them, and `actions`
- * counts as configured in a project without any: the warnings would tell an operator that working pages are broken.
+ * an orchestrator (or a developer's first look) that request is often a probe (/healthz), which by design reaches
+ * none of them, and `actions` counts as configured in a project without any: the warnings would say that working
+ * pages are broken. Dropped in both modes.
  */
 const FIRST_REQUEST_FEATURE_CHECK = /^Your project uses \w+, but your custom src\/fetch\.ts does not call the/;
 
-export function writeAstroEvent(event: AstroLoggerMessage): void {
+function writeToLog(event: AstroLoggerMessage): void {
   if (event.level === 'silent') return;
-  if (event.label === 'router' && FIRST_REQUEST_FEATURE_CHECK.test(event.message)) return;
   log[event.level](stripVTControlCharacters(event.message).trim(), { source: 'astro', ...(event.label ? { label: event.label } : {}) });
 }
 
 export default function astroLog(): AstroLoggerDestination {
   const terminal = forTerminal();
-  return { write: (event) => (structured ? writeAstroEvent(event) : terminal.write(event)) };
+  return {
+    write(event) {
+      if (event.label === 'router' && FIRST_REQUEST_FEATURE_CHECK.test(event.message)) return;
+      if (structured) writeToLog(event);
+      else terminal.write(event);
+    },
+  };
 }
