@@ -221,6 +221,8 @@ describe('the database is unreachable', () => {
       const res = await app.request(path, { headers: { 'X-Request-Id': id } });
       expect(res.status, path).toBe(503);
       expect(res.headers.get('retry-after'), path).toBe('5');
+      // A cross-origin reader (the widget) can read the status and Retry-After of the JSON API's 503.
+      if (path.startsWith('/api/')) expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
       expect(logLines.filter((l) => l.requestId === id).map((l) => [l.level, l.msg])).toEqual([
         ['warn', 'database unreachable: answered 503'],
         ['error', 'request'], // every 5xx
