@@ -64,12 +64,13 @@ function fastPath(req: IncomingMessage, res: ServerResponse): boolean {
  * the kernel counted no dropped SYN and no queue overflow). Each listening socket on the port gets its own accept
  * per turn, so on Linux the server opens several (SO_REUSEPORT: the kernel spreads new connections among them) and
  * hands what they accept to the one HTTP server, which then owns those connections like its own (timeouts, idle
- * closing, the drain). Other systems refuse the option: one socket there. How many: the more, the sooner a burst is
- * in; measured with 2 s of wrk at 1,000 connections (the burst is most of such a run), 5 alternated rounds, p99
- * medians of 502 / 158 / 165 / 108 ms and slowest answers of 1,020 / 429 / 284 / 321 ms with 32 / 128 / 256 / 512
- * sockets, at the same rate and peak memory. 256 keeps most of the gain for half the descriptors of 512.
+ * closing, the drain). Other systems refuse the option: one socket there. How many: more take a burst in sooner
+ * (2 s of wrk at 1,000 connections, 5 alternated rounds: p99 medians of 502 / 158 / 165 / 108 ms with 32 / 128 /
+ * 256 / 512 sockets), but then more requests are in flight at once, and the peak memory after such a run was ~8 MB
+ * higher with 256 or 512 (medians 224 against 216 MB; bench:read 250 against 245 MB, at the 250 MB target). 32 keeps
+ * the peak within the target; the README's Performance section has the figures.
  */
-const ACCEPT_SOCKETS = process.platform === 'linux' ? 256 : 1;
+const ACCEPT_SOCKETS = process.platform === 'linux' ? 32 : 1;
 
 class FloodServer extends Server {
   readonly acceptors: NetServer[] = [];
