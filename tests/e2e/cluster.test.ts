@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { logLines } from '../support/logs.ts';
 import { testDatabaseUrl } from '../support/pg.ts';
 import { type RunningServer, startServer } from '../support/server.ts';
 import { answerText, createTokenWithCli, exitOfServer, listeningSockets, portRefusals, tcpSockets, until } from './ops-support.ts';
@@ -134,7 +135,7 @@ describe.runIf(testDatabaseUrl())('WEB_CONCURRENCY=2 on PostgreSQL (needs TEST_D
       200,
     );
     expect(childrenOf(server.pid).sort()).toEqual([survivor, replacement].sort());
-    expect(server.logs()).toMatch(/"msg":"worker exited: forking a replacement".*"signal":"SIGKILL"/);
+    expect(logLines(server.logs())).toContainEqual(expect.objectContaining({ msg: 'worker exited: forking a replacement', signal: 'SIGKILL' }));
   });
 
   // If every worker dies, the first replacement boots alone and checks the port as at boot: a socket that took it
@@ -177,8 +178,7 @@ describe.runIf(testDatabaseUrl())('WEB_CONCURRENCY=2 on PostgreSQL (needs TEST_D
     process.kill(server.pid, 'SIGTERM');
     expect(await server.exited, server.logs()).toBe(0);
     expect(workers.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
-    const stopped = server.logs().match(/"msg":"stopped"/g) ?? [];
-    expect(stopped, server.logs()).toHaveLength(2);
+    expect(logLines(server.logs()).filter((l) => l.msg === 'stopped'), server.logs()).toHaveLength(2);
   });
 });
 
