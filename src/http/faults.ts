@@ -12,8 +12,8 @@ import { isConsolePath } from './console.ts';
  * the in-memory cache holds never get here: it serves the last known content.
  */
 
-export const RETRY_AFTER_SECONDS = 5;
-export const DATABASE_UNAVAILABLE_MESSAGE =
+const RETRY_AFTER_SECONDS = 5;
+const DATABASE_UNAVAILABLE_MESSAGE =
   'The database is unreachable right now; nothing was changed. Retry after the number of seconds in Retry-After (with the same Idempotency-Key, if you sent one).';
 
 /** How long a failed page waits for the database to answer before it is called unreachable. */

@@ -11,7 +11,7 @@ import { ServiceError } from '../../services/errors.ts';
 import { IdempotencyError } from '../../services/idempotency.ts';
 import { grants } from '../../services/permissions.ts';
 import { isDatabaseUnavailable } from '../../services/ops.ts';
-import { DATABASE_UNAVAILABLE_MESSAGE, logUnhandled, RETRY_AFTER_SECONDS } from '../faults.ts';
+import { logUnhandled, unavailableResponse } from '../faults.ts';
 import type { TokenScope } from '../../domain/vocab.ts';
 import { snakeCase } from './wire.ts';
 
@@ -153,11 +153,8 @@ export function errorResponse(error: unknown, c: Context): Response {
       return c.json(errorBody(c, 'payload_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`), 413);
     }
   }
-  if (isDatabaseUnavailable(error)) {
-    // An outage, not a bug: the write did not happen and the same request will succeed once the database is back.
-    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
-    return c.json(errorBody(c, 'database_unavailable', DATABASE_UNAVAILABLE_MESSAGE), 503);
-  }
+  // An outage, not a bug: the write did not happen and the same request will succeed once the database is back.
+  if (isDatabaseUnavailable(error)) return unavailableResponse(c);
   logUnhandled(c, error);
   return c.json(errorBody(c, 'internal', 'Internal error. Retrying with the same Idempotency-Key is safe.'), 500);
 }
