@@ -83,7 +83,7 @@ export function answerErrors(internal: (c: Context) => Response): ErrorHandler {
 }
 
 /** A bug behind a 500, logged with the request id the caller was given. */
-export function logUnhandled(c: Context, error: unknown): void {
+function logUnhandled(c: Context, error: unknown): void {
   log.error('unhandled error', { requestId: c.get('requestId'), method: c.req.method, error });
 }
 

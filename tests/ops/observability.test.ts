@@ -197,7 +197,7 @@ describe('the database is unreachable', () => {
   });
   afterAll(() => unreachable.close());
 
-  it('an API write answers 503 database_unavailable with Retry-After, not 500', async () => {
+  it('an API write answers 503 database_unavailable with Retry-After, not 500, logged as the outage it is', async () => {
     const res = await buildApp(makeCtx(unreachable.db)).request('/api/v1/incidents', {
       method: 'POST',
       headers: { Authorization: 'Bearer vdt_whatever', 'Content-Type': 'application/json', 'X-Request-Id': 'outage-1' },
@@ -208,6 +208,10 @@ describe('the database is unreachable', () => {
     const body = await res.json();
     expect(body.error.code).toBe('database_unavailable');
     expect(body.requestId).toBe('outage-1');
+    expect(logLines.filter((l) => l.requestId === 'outage-1').map((l) => [l.level, l.msg])).toEqual([
+      ['warn', 'database unreachable: answered 503'],
+      ['error', 'request'],
+    ]);
   });
 
   it('a public JSON route or feed answers 503 with Retry-After, logged as the outage it is, not as a bug', async () => {

@@ -10,8 +10,7 @@ import type { Actor, Ctx } from '../../services/context.ts';
 import { ServiceError } from '../../services/errors.ts';
 import { IdempotencyError } from '../../services/idempotency.ts';
 import { grants } from '../../services/permissions.ts';
-import { isDatabaseUnavailable } from '../../services/ops.ts';
-import { logUnhandled, unavailableResponse } from '../faults.ts';
+import { answerErrors } from '../faults.ts';
 import type { TokenScope } from '../../domain/vocab.ts';
 import { snakeCase } from './wire.ts';
 
@@ -153,11 +152,13 @@ export function errorResponse(error: unknown, c: Context): Response {
       return c.json(errorBody(c, 'payload_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`), 413);
     }
   }
-  // An outage, not a bug: the write did not happen and the same request will succeed once the database is back.
-  if (isDatabaseUnavailable(error)) return unavailableResponse(c);
-  logUnhandled(c, error);
-  return c.json(errorBody(c, 'internal', 'Internal error. Retrying with the same Idempotency-Key is safe.'), 500);
+  // An outage (the write did not happen; the same request will succeed once the database is back) or a bug.
+  return outageOrBug(error, c);
 }
+
+const outageOrBug = answerErrors((c) =>
+  c.json(errorBody(c, 'internal', 'Internal error. Retrying with the same Idempotency-Key is safe.'), 500),
+);
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
