@@ -138,15 +138,15 @@ describe('PGlite data folder lock', { timeout: 60_000 }, () => {
 
   const lockFile = (dataDir: string) => join(dataDir, 'vedetta.lock');
 
-  test('the buffer cache is 16 MB, given at start: the folder\'s postgresql.conf is left as it was', async () => {
+  test('the buffer cache is 8 MB, given at start: the folder\'s postgresql.conf is left as it was', async () => {
     const dataDir = copyOfTemplate();
     const conf = join(dataDir, 'pglite', 'postgresql.conf');
     const before = readFileSync(conf, 'utf8');
     const database = await openTracked(dataDir);
     const [row] = await rows<{ shared_buffers: string }>(database.db, sql`show shared_buffers`);
-    expect(row!.shared_buffers).toBe('16MB');
+    expect(row!.shared_buffers).toBe('8MB');
     expect(readFileSync(conf, 'utf8')).toBe(before);
-    expect(before).not.toContain('shared_buffers = 16MB');
+    expect(before).not.toContain('shared_buffers = 8MB');
   });
 
   test('every embedded query, inside a transaction too, first awaits the beforeEmbeddedQuery hook', async () => {
