@@ -1,4 +1,4 @@
-import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { negotiateLocale } from '../domain/i18n.ts';
 import { dict, splitLocalePath } from '../i18n/index.ts';
 import { log } from '../app/log.ts';
@@ -71,7 +71,7 @@ export function databaseFaults(deps: { ctx(): Ctx }): MiddlewareHandler {
  * An error handler: an error that says the database is unreachable answers the 503 (an outage, logged at warn),
  * anything else is a bug, logged at error with the request id its caller was given, then answered by `internal`.
  */
-export function answerErrors(internal: (c: Context) => Response): ErrorHandler {
+export function answerErrors(internal: (c: Context) => Response): (error: unknown, c: Context) => Response {
   return (error, c) => {
     if (isDatabaseUnavailable(error)) {
       log.warn('database unreachable: answered 503', { requestId: c.get('requestId'), method: c.req.method, error });
