@@ -9,7 +9,7 @@
  * time (Astro renders them concurrently), and resuming them together would rebuild the one long block.
  *
  * 1 ms: under a saturating flood, one turn of the loop answers every waiting reader, then runs one slice, so a
- * reader's wait grows by about a slice while a render runs. Measured (two servers side by side on the large data
+ * reader's wait grows by about a slice while a render runs. Measured (three servers side by side on the large data
  * set, 50 connections on `/`, an update posted each second, 5 alternated rounds): the readers' p99 while publishing
  * was a median 1.51× their baseline with 1 ms slices (every round 1.41-1.55×), 1.62× with 2 ms and 2.12× with 4 ms.
  * The render takes more turns, and the page still shows an update well within the second.
