@@ -60,10 +60,9 @@ export function databaseFaults(deps: { ctx(): Ctx }): MiddlewareHandler {
       reachable = true; // the database answered, with an error: not an outage
     }
     if (reachable) return;
-    log.warn('database unreachable: answered 503', { requestId: c.get('requestId'), method: c.req.method });
     // Clear the old response first: assigning over it would copy its headers (Content-Length) onto ours.
     c.res = undefined;
-    c.res = unavailableResponse(c);
+    c.res = answerOutage(c);
   };
 }
 
@@ -73,13 +72,16 @@ export function databaseFaults(deps: { ctx(): Ctx }): MiddlewareHandler {
  */
 export function answerErrors(internal: (c: Context) => Response): (error: unknown, c: Context) => Response {
   return (error, c) => {
-    if (isDatabaseUnavailable(error)) {
-      log.warn('database unreachable: answered 503', { requestId: c.get('requestId'), method: c.req.method, error });
-      return unavailableResponse(c);
-    }
+    if (isDatabaseUnavailable(error)) return answerOutage(c, error);
     logUnhandled(c, error);
     return internal(c);
   };
+}
+
+/** The 503 for an outage, logged at warn (with the error that showed it, when there is one). */
+function answerOutage(c: Context, error?: unknown): Response {
+  log.warn('database unreachable: answered 503', { requestId: c.get('requestId'), method: c.req.method, error });
+  return unavailableResponse(c);
 }
 
 /** A bug behind a 500, logged with the request id the caller was given. */
