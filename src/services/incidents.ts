@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNull, max, ne, notInArray, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, max, ne, notInArray, sql } from 'drizzle-orm';
 import {
   auditLog,
   dataGapNotices,
@@ -282,7 +282,7 @@ export async function updateIncident(ctx: Ctx, input: In<typeof UpdateIncidentIn
 /**
  * Posts the resolving update. Unless `restoreServices` is false, every service whose current status this
  * incident set goes back to operational, or, when another open incident also affects it, to what that incident
- * last announced for it. Services whose status was set since by someone else (by hand, a maintenance, a
+ * last announced for it, unless a status set since (by hand, a maintenance, a heartbeat) replaced that. Services whose status was set since by someone else (by hand, a maintenance, a
  * heartbeat, another incident) are left alone. Explicit `services` entries win.
  */
 export async function resolveIncident(ctx: Ctx, input: In<typeof ResolveIncidentInput>) {
@@ -310,7 +310,7 @@ export async function resolveIncident(ctx: Ctx, input: In<typeof ResolveIncident
       for (const { serviceId, key, open } of linked) {
         if (explicit.has(key) || open.incidentId !== current.id) continue;
         const [other] = await tx.db
-          .select({ incidentId: incidentUpdates.incidentId, status: incidentUpdateServices.newStatus })
+          .select({ incidentId: incidentUpdates.incidentId, status: incidentUpdateServices.newStatus, at: incidentUpdates.displayAt })
           .from(incidentUpdateServices)
           .innerJoin(incidentUpdates, eq(incidentUpdates.id, incidentUpdateServices.updateId))
           .innerJoin(incidents, eq(incidents.id, incidentUpdates.incidentId))
@@ -323,7 +323,16 @@ export async function resolveIncident(ctx: Ctx, input: In<typeof ResolveIncident
           )
           .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt))
           .limit(1);
-        if (other) handOver.push({ serviceId, openId: open.id, current: open.status, status: other.status, incidentId: other.incidentId });
+        // A status set since that announcement by hand, a maintenance or a heartbeat ended its claim: the
+        // service was no longer as that incident said when this one took it over.
+        const [superseded] = other
+          ? await tx.db
+              .select({ id: statusIntervals.id })
+              .from(statusIntervals)
+              .where(and(eq(statusIntervals.serviceId, serviceId), gt(statusIntervals.startedAt, other.at), isNull(statusIntervals.incidentId)))
+              .limit(1)
+          : [];
+        if (other && !superseded) handOver.push({ serviceId, openId: open.id, current: open.status, status: other.status, incidentId: other.incidentId });
         else if (open.status !== 'operational') restore.push({ service: key, status: 'operational' });
       }
     }

@@ -118,6 +118,19 @@ describe('resolveIncident', { timeout: 120_000 }, () => {
     expect((await intervalsOf(db, web.id)).at(-1)).toMatchObject({ status: 'operational', endedAt: null });
   });
 
+  test("a status set by hand after the other incident's announcement ends that incident's claim", async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+    await open(ctx, [{ service: web.key, status: 'degraded_performance' }]);
+    ctx.clock.advance(HOUR);
+    await setServiceStatus(ctx, { service: web.key, status: 'operational' });
+    ctx.clock.advance(HOUR);
+    const second = await open(ctx, [{ service: web.key, status: 'major_outage' }]);
+    ctx.clock.advance(HOUR);
+    await resolveIncident(ctx, { incidentId: second.id, body: txt('Risolto il secondo.') });
+    expect((await intervalsOf(db, web.id)).at(-1)).toMatchObject({ status: 'operational', endedAt: null, incidentId: second.id });
+  });
+
   test('restoreServices: false leaves every status as it is', async ({ db }) => {
     const ctx = ctxFor(db, { now: T });
     const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
