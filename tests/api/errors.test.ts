@@ -43,6 +43,25 @@ describe('the error shape', () => {
       for (const field of Object.keys(error.fields!)) expect(error.message).toContain(field);
     }));
 
+  it('an unknown field, at the top or nested, is refused by its name and nothing is written', () =>
+    api.run(async (a) => {
+      const write = await a.token('write');
+      const svc = await a.service();
+      const before = (await a.get(`${V1}/incidents`, write)).body.total;
+      // A typo in `notify` must not fall back to the default and e-mail everyone.
+      const res = await a.post(`${V1}/incidents`, write, {
+        title: { it: 'Titolo', de: 'Titel' },
+        impact: 'minor',
+        body: { it: 'Testo.' },
+        services: [{ service: svc.key, status: 'major_outage', note: 'x' }],
+        notfy: false,
+      });
+      const error = expectError(res, 422, 'validation_failed');
+      expect(error.fields).toEqual({ notfy: 'unknown field', 'title.de': 'unknown field', 'services.0.note': 'unknown field' });
+      expect(error.message).toBe('Invalid input: title.de, services.0.note, notfy.');
+      expect((await a.get(`${V1}/incidents`, write)).body.total).toBe(before);
+    }));
+
   it('rules checked by the services come back with wire names too', () =>
     api.run(async (a) => {
       const write = await a.token('write');

@@ -44,7 +44,7 @@ const CreatedToken = z
   .openapi('CreatedApiToken');
 
 const CreateTokenBody = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(120).openapi({ description: 'What uses it, e.g. "monitoring" or "sending pipeline".' }),
     scopes: z.array(TokenScope).min(1),
     expires_at: Timestamp.optional().openapi({ description: 'Default: never.' }),
@@ -66,7 +66,7 @@ const Operator = z
   .openapi('Operator');
 
 const CreateOperatorBody = z
-  .object({
+  .strictObject({
     email: z.string().openapi({ example: 'ops@example.org' }),
     name: z.string().min(1).max(120),
     role: OperatorRole,
@@ -78,7 +78,7 @@ const CreateOperatorBody = z
   .openapi('CreateOperator');
 
 const EditOperatorBody = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(120).optional(),
     role: OperatorRole.optional(),
     disabled: z.boolean().optional().openapi({ description: 'true disables (and signs out everywhere), false enables again.' }),

@@ -170,8 +170,9 @@ export function validationHook(
   if (result.success) return undefined;
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) {
-    const path = issue.path.map(String).join('.') || '(body)';
-    fields[path] ??= issue.message;
+    // An unknown key is reported on the object that holds it: name the key itself.
+    const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    for (const path of paths) fields[path.map(String).join('.') || '(body)'] ??= issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
   }
   return c.json(errorBody(c, 'validation_failed', `Invalid input: ${Object.keys(fields).join(', ')}.`, fields), 422);
 }

@@ -78,12 +78,12 @@ const IncidentDetail = Incident.extend({
   notices: z.array(NoticeSummary),
 }).openapi('IncidentDetail');
 
-const AffectedService = z.object({ service: ServiceKey, status: ServiceStatus }).openapi('AffectedService', {
+const AffectedService = z.strictObject({ service: ServiceKey, status: ServiceStatus }).openapi('AffectedService', {
   description: 'A service and the status this update announces for it.',
 });
 
 const CreateIncidentBody = z
-  .object({
+  .strictObject({
     title: LocalizedText,
     impact: IncidentImpact,
     status: IncidentStatus.optional().openapi({ description: 'Default investigating.' }),
@@ -96,7 +96,7 @@ const CreateIncidentBody = z
   .openapi('CreateIncident');
 
 const PostUpdateBody = z
-  .object({
+  .strictObject({
     status: IncidentStatus,
     body: LocalizedText.openapi({ description: 'Markdown.' }),
     services: z.array(AffectedService).optional().openapi({ description: 'Services whose status this update changes.' }),
@@ -111,7 +111,7 @@ const PostUpdateBody = z
   .openapi('PostIncidentUpdate');
 
 const EditIncidentBody = z
-  .object({
+  .strictObject({
     expected_version: ExpectedVersion,
     title: LocalizedText.optional(),
     impact: IncidentImpact.optional(),
@@ -120,7 +120,7 @@ const EditIncidentBody = z
   .openapi('EditIncident');
 
 const ResolveBody = z
-  .object({
+  .strictObject({
     body: LocalizedText.openapi({ description: 'The resolving update, in Markdown.' }),
     services: z.array(AffectedService).optional().openapi({ description: 'Explicit statuses; they win over the automatic restore.' }),
     restore_services: z.boolean().optional().openapi({
@@ -134,7 +134,7 @@ const ResolveBody = z
   .openapi('ResolveIncident');
 
 const PostmortemBody = z
-  .object({ body: LocalizedText.openapi({ description: 'Markdown.' }), at: Timestamp.optional() })
+  .strictObject({ body: LocalizedText.openapi({ description: 'Markdown.' }), at: Timestamp.optional() })
   .openapi('PublishPostmortem');
 
 const ListQuery = z.object({

@@ -49,7 +49,7 @@ const Maintenance = z
 const MaintenanceList = z.object({ items: z.array(Maintenance) }).openapi('MaintenanceList');
 
 const ScheduleBody = z
-  .object({
+  .strictObject({
     title: LocalizedText,
     body: LocalizedText.optional().openapi({ description: 'Markdown.' }),
     services: z.array(ServiceKey).min(1),
@@ -59,7 +59,7 @@ const ScheduleBody = z
   .openapi('ScheduleMaintenance');
 
 const EditBody = z
-  .object({
+  .strictObject({
     title: LocalizedText.optional(),
     body: orNull(LocalizedText).optional(),
     services: z.array(ServiceKey).min(1).optional().openapi({ description: 'Only while scheduled.' }),
@@ -69,7 +69,7 @@ const EditBody = z
   .openapi('EditMaintenance');
 
 const StepBody = z
-  .object({ at: Timestamp.optional().openapi({ description: 'When it happened (default: now); never in the future.' }) })
+  .strictObject({ at: Timestamp.optional().openapi({ description: 'When it happened (default: now); never in the future.' }) })
   .openapi('MaintenanceStep');
 
 const ListQuery = z.object({

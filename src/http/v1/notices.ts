@@ -15,7 +15,7 @@ export const Notice = NoticeSummary.extend({
 const NoticeList = z.object({ items: z.array(Notice).openapi({ description: 'Newest first.' }) }).openapi('NoticeList');
 
 const WindowInput = z
-  .object({
+  .strictObject({
     scope: LocalizedText,
     restored_until: Timestamp.openapi({ description: 'Data is complete up to this instant...' }),
     gap_ends_at: Timestamp.optional().openapi({ description: '...and missing until this one (absent: until further notice).' }),
@@ -23,7 +23,7 @@ const WindowInput = z
   .openapi('NoticeWindowInput');
 
 const PublishBody = z
-  .object({
+  .strictObject({
     incident_id: Id.optional().openapi({ description: 'The incident the gap comes from, if any.' }),
     title: LocalizedText,
     body: LocalizedText.optional().openapi({ description: 'Markdown.' }),
@@ -36,7 +36,7 @@ const PublishBody = z
   .openapi('PublishNotice');
 
 const EditBody = z
-  .object({
+  .strictObject({
     title: LocalizedText.optional(),
     body: orNull(LocalizedText).optional(),
     audience: orNull(LocalizedText).optional(),
@@ -47,7 +47,7 @@ const EditBody = z
   .openapi('EditNotice');
 
 const CloseBody = z
-  .object({ at: Timestamp.optional().openapi({ description: 'When the gap was filled (default: now).' }) })
+  .strictObject({ at: Timestamp.optional().openapi({ description: 'When the gap was filled (default: now).' }) })
   .openapi('CloseNotice');
 
 const ListQuery = z.object({

@@ -22,7 +22,7 @@ const MilestoneList = z.object({ items: z.array(Milestone).openapi({ description
 const FaqList = z.object({ items: z.array(FaqEntry).openapi({ description: 'In page order.' }) }).openapi('FaqList');
 
 const AddMilestoneBody = z
-  .object({
+  .strictObject({
     title: LocalizedText,
     description: LocalizedText.optional(),
     service: ServiceKey.optional().openapi({ description: 'The service this step restores.' }),
@@ -34,7 +34,7 @@ const AddMilestoneBody = z
   .openapi('AddMilestone');
 
 const EditMilestoneBody = z
-  .object({
+  .strictObject({
     title: LocalizedText.optional(),
     description: orNull(LocalizedText).optional(),
     service: ServiceKey.nullable().optional().openapi({ description: 'null detaches the milestone from any service.' }),
@@ -45,7 +45,7 @@ const EditMilestoneBody = z
   .openapi('EditMilestone');
 
 const MilestoneStateBody = z
-  .object({
+  .strictObject({
     state: MilestoneState,
     expected_at: Timestamp.optional().openapi({ description: 'Required when delaying: the new expected date.' }),
     actual_at: Timestamp.optional().openapi({ description: 'When it was done (default: now).' }),
@@ -54,13 +54,13 @@ const MilestoneStateBody = z
   .openapi('ChangeMilestoneState');
 
 const OrderBody = z
-  .object({
+  .strictObject({
     ordered_ids: z.array(Id).min(1).openapi({ description: 'Every id of the list, exactly once, in the new order.' }),
   })
   .openapi('Order');
 
 const AddFaqBody = z
-  .object({
+  .strictObject({
     question: LocalizedText,
     answer: LocalizedText.openapi({ description: 'Markdown.' }),
     slug: z
@@ -73,7 +73,7 @@ const AddFaqBody = z
   .openapi('AddFaqEntry');
 
 const EditFaqBody = z
-  .object({
+  .strictObject({
     question: LocalizedText.optional(),
     answer: LocalizedText.optional(),
     slug: z

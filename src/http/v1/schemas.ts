@@ -1,7 +1,7 @@
 /**
- * Wire schemas shared by several resources. Request schemas check shape and types (so a typo answers 422 naming
- * the field before anything runs); the services check the rest (lengths, lifecycles, references) and their
- * field names are translated back to wire names. Response schemas are applied to every answer (`out`), so the
+ * Wire schemas shared by several resources. Request schemas check shape and types and refuse unknown fields (so a
+ * typo, `notfy` for `notify`, answers 422 naming the field before anything runs); the services check the rest
+ * (lengths, lifecycles, references) and their field names are translated back to wire names. Response schemas are applied to every answer (`out`), so the
  * OpenAPI document describes exactly what is sent and nothing else leaks (unknown keys are stripped).
  */
 import { z } from '@hono/zod-openapi';
@@ -19,7 +19,7 @@ export const Timestamp = z.iso.datetime({ offset: true }).openapi({
 export const OutTimestamp = z.iso.datetime().openapi({ example: '2026-03-10T08:30:00.000Z' });
 
 export const LocalizedText = z
-  .object({
+  .strictObject({
     it: z.string().min(1).openapi({ description: 'Italian: always present (the fallback for every other language).' }),
     en: z.string().optional().openapi({ description: 'English; readers of the English page see Italian when absent.' }),
   })

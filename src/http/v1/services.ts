@@ -49,7 +49,7 @@ const ServiceWithStatus = Service.extend({
 const ServiceList = z.object({ items: z.array(ServiceWithStatus).openapi({ description: 'In page order.' }) }).openapi('ServiceList');
 
 const EditServiceBody = z
-  .object({
+  .strictObject({
     name: LocalizedText.optional(),
     description: orNull(LocalizedText).optional(),
     group_name: orNull(LocalizedText).optional(),
@@ -68,7 +68,7 @@ const EditServiceBody = z
   .openapi('EditService', { description: 'The key never changes: it is in public URLs and in every automation.' });
 
 const CreateServiceBody = z
-  .object({
+  .strictObject({
     key: ServiceKey,
     name: LocalizedText,
     description: LocalizedText.optional(),
@@ -91,14 +91,14 @@ const StatusChange = z
   .openapi('ServiceStatusChange');
 
 const SetStatusBody = z
-  .object({
+  .strictObject({
     status: ServiceStatus,
     at: Timestamp.optional().openapi({ description: 'When the change happened (default: now); not before the current status began.' }),
   })
   .openapi('SetServiceStatus');
 
 const BacklogBody = z
-  .object({
+  .strictObject({
     metric: z
       .string()
       .regex(/^[a-z0-9_.-]{1,64}$/, 'lower-case letters, digits, dots, dashes and underscores')

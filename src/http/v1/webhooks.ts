@@ -79,7 +79,7 @@ const Delivery = z
   .openapi('WebhookDelivery');
 
 const CreateBody = z
-  .object({
+  .strictObject({
     url: z.string().openapi({ description: 'https only; hosts on private, loopback or link-local addresses are refused.', example: 'https://erp.partner.example/hooks/status' }),
     events: z.array(z.string()).min(1).openapi({ description: 'Event types or patterns (see WebhookEndpoint.events).', example: ['incident.*', 'maintenance.*'] }),
     owner_email: z.string().openapi({ description: 'Who is e-mailed if the endpoint is disabled after persistent failure.' }),
@@ -89,7 +89,7 @@ const CreateBody = z
   .openapi('CreateWebhook');
 
 const UpdateBody = z
-  .object({
+  .strictObject({
     url: z.string().optional().openapi({ description: 'Checked as at registration.' }),
     events: z.array(z.string()).min(1).optional(),
     locale: z.enum(['it', 'en']).optional(),
@@ -98,12 +98,12 @@ const UpdateBody = z
   .openapi('UpdateWebhook', { description: 'Only the fields given change; the secret, owner and delivery log stay.' });
 
 const RedeliverBody = z
-  .object({
+  .strictObject({
     delivery_id: Id.optional().openapi({ description: 'One failed delivery; absent: every failed delivery the log still holds.' }),
   })
   .openapi('RedeliverWebhook');
 
-const StateBody = z.object({ enabled: z.boolean().openapi({ description: 'true enables (and forgets past failures), false disables.' }) }).openapi('SetWebhookState');
+const StateBody = z.strictObject({ enabled: z.boolean().openapi({ description: 'true enables (and forgets past failures), false disables.' }) }).openapi('SetWebhookState');
 
 const DeliveriesQuery = z.object({
   limit: queryInt(1, 200).optional().openapi({ description: 'Default 50.' }),
