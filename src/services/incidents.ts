@@ -38,6 +38,7 @@ export async function createIncident(ctx: Ctx, input: In<typeof CreateIncidentIn
   if (data.status === 'postmortem') throw postmortemNeedsText();
   return inTransaction(ctx, async (tx) => {
     const startedAt = data.startedAt ?? tx.now();
+    if (data.status !== 'resolved') assertPromiseAhead(data.nextUpdateBy, undefined, startedAt);
     const [row] = await tx.db
       .insert(incidents)
       .values({
@@ -82,6 +83,7 @@ export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncident
     if (data.status === 'postmortem') throw postmortemNeedsText();
 
     const displayAt = data.displayAt ?? tx.now();
+    if (data.status !== 'resolved') assertPromiseAhead(data.nextUpdateBy, current.nextUpdateBy, displayAt);
     const resolving = data.status === 'resolved' && current.status !== 'resolved';
     const reopening = current.status === 'resolved' && data.status !== 'resolved';
     const [row] = await tx.db
@@ -201,6 +203,18 @@ async function writeUpdate(
   return update;
 }
 
+/**
+ * A new promise must lie after the moment it is made (now, or the time a backdated update shows): one already
+ * past would read "overdue" from the moment it is published, and is most likely a typo in the date. Keeping the
+ * promise the incident already has is not a new one.
+ */
+function assertPromiseAhead(promise: Date | null | undefined, current: Date | null | undefined, madeAt: Date): void {
+  if (!promise || promise.getTime() === current?.getTime() || promise.getTime() > madeAt.getTime()) return;
+  throw new ServiceError('validation_failed', 'The next update must be promised for a time still ahead.', {
+    nextUpdateBy: 'must be in the future',
+  });
+}
+
 function postmortemNeedsText(): ServiceError {
   return new ServiceError(
     'validation_failed',
@@ -259,6 +273,7 @@ export async function updateIncident(ctx: Ctx, input: In<typeof UpdateIncidentIn
         nextUpdateBy: 'only for an open incident',
       });
     }
+    assertPromiseAhead(data.nextUpdateBy, current.nextUpdateBy, tx.now());
     const patch = {
       title: data.title ?? current.title,
       impact: data.impact ?? current.impact,

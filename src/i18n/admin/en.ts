@@ -71,6 +71,10 @@ const en: AdminDictionary = {
 
   serviceMessages: {
     'Invalid input': 'Invalid input',
+    // The services name their fields as the code does; the console names them as the forms do.
+    'must be after scheduledStart': 'must be after the start',
+    'must be after availableFrom': 'must be after the opening',
+    'must be after restoredUntil': 'must be after “restored up to”',
   },
   serviceMessagePatterns: [
     [/^Invalid input: .*$/, () => 'Some fields need correcting.'],

@@ -90,6 +90,8 @@ const it = {
     'required when delaying': 'obbligatorio per un ritardo',
     'A delay needs a new expected date and a reason.': 'Un ritardo richiede una nuova data prevista e un motivo.',
     'before the current status began': 'precede l’inizio dello stato attuale',
+    'must be in the future': 'deve essere nel futuro',
+    'The next update must be promised for a time still ahead.': 'Il prossimo aggiornamento va promesso per un’ora ancora futura.',
     'Invalid input': 'Dati non validi',
     'say how and when consent was collected (at least 10 characters)': 'indica come e quando è stato raccolto il consenso (almeno 10 caratteri)',
     'preview the file first': 'fai prima l’anteprima del file',

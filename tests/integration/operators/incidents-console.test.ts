@@ -72,6 +72,39 @@ describe('updateIncident', { timeout: 120_000 }, () => {
   });
 });
 
+describe('the promised next update', { timeout: 120_000 }, () => {
+  test('a new promise must lie after the moment it is made; keeping an overdue one is not a new promise', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const past = new Date(T.getTime() - HOUR);
+    const refused = await expectServiceError(
+      createIncident(ctx, { title: txt('Typo'), impact: 'minor', body: txt('Verifica.'), nextUpdateBy: past }),
+      'validation_failed',
+    );
+    expect(refused.fields).toEqual({ nextUpdateBy: 'must be in the future' });
+    expect((await listIncidents(ctx, { filter: 'all' })).total).toBe(0);
+
+    const incident = await open(ctx);
+    await expectServiceError(
+      postIncidentUpdate(ctx, { incidentId: incident.id, status: 'identified', body: txt('Causa.'), nextUpdateBy: T }),
+      'validation_failed',
+    );
+    await expectServiceError(updateIncident(ctx, { incidentId: incident.id, expectedVersion: 1, nextUpdateBy: past }), 'validation_failed');
+    // Two hours on, the promise made at creation is overdue: an update that keeps it as it is still goes out.
+    ctx.clock.advance(2 * HOUR);
+    const kept = await postIncidentUpdate(ctx, { incidentId: incident.id, status: 'identified', body: txt('Causa.'), nextUpdateBy: incident.nextUpdateBy });
+    expect(kept.incident.nextUpdateBy).toEqual(incident.nextUpdateBy);
+    // A backdated update records history: its promise needs to lie only after the time it shows.
+    const backdated = await postIncidentUpdate(ctx, {
+      incidentId: incident.id,
+      status: 'identified',
+      body: txt('Annotato dopo.'),
+      displayAt: new Date(T.getTime() + HOUR / 2),
+      nextUpdateBy: new Date(T.getTime() + HOUR),
+    });
+    expect(backdated.incident.nextUpdateBy).toEqual(new Date(T.getTime() + HOUR));
+  });
+});
+
 describe('resolveIncident', { timeout: 120_000 }, () => {
   test('resolves and brings back to operational the services this incident set, leaving others alone', async ({ db }) => {
     const ctx = ctxFor(db, { now: T });
