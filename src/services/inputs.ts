@@ -93,6 +93,8 @@ export const AddMilestoneInput = z.object({
   expectedAt: instant.optional(),
   actualAt: instant.optional(),
   sortOrder: z.number().int().optional(),
+  /** E-mail subscribers about it (readers of the page and the feeds see it either way). */
+  notify: z.boolean().default(true),
 });
 
 export const ChangeMilestoneInput = z.object({
@@ -101,6 +103,7 @@ export const ChangeMilestoneInput = z.object({
   expectedAt: instant.optional(),
   actualAt: instant.optional(),
   delayReason: Localized(1000).optional(),
+  notify: z.boolean().default(true),
 });
 
 const GapWindow = z
@@ -119,6 +122,7 @@ export const PublishNoticeInput = z.object({
   services: z.array(ServiceKey).default([]),
   windows: z.array(GapWindow).min(1, 'at least one restored-up-to window'),
   publishedAt: instant.optional(),
+  notify: z.boolean().default(true),
 });
 
 export const AddFaqEntryInput = z.object({
@@ -224,6 +228,8 @@ export const UpdateMilestoneInput = z.object({
   /** A service key, or null to detach the milestone from any service. */
   service: ServiceKey.nullable().optional(),
   expectedAt: instant.nullable().optional(),
+  /** E-mail subscribers about a new expected date. */
+  notify: z.boolean().default(true),
 });
 
 export const ReorderInput = z.object({ incidentId: Id, orderedIds: OrderedIds });

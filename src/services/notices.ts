@@ -51,6 +51,7 @@ export async function publishNotice(ctx: Ctx, input: In<typeof PublishNoticeInpu
       serviceKeys: [...data.services].sort(),
       title: notice.title,
       body: notice.action ?? notice.body,
+      notify: data.notify,
       occurredAt: notice.publishedAt,
       data: { windows: data.windows.map((w) => ({ scope: w.scope, restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt ?? null })) },
     });

@@ -33,6 +33,7 @@ export async function addMilestone(ctx: Ctx, input: In<typeof AddMilestoneInput>
     });
   }
   return inTransaction(ctx, async (tx) => {
+    assertDoneByNow(data.actualAt, tx.now());
     await assertIncident(tx, data.incidentId);
     const serviceId = data.service ? (await serviceIdsByKey(tx, [data.service])).get(data.service) : undefined;
     const sortOrder =
@@ -55,7 +56,7 @@ export async function addMilestone(ctx: Ctx, input: In<typeof AddMilestoneInput>
       })
       .returning();
     await recordAudit(tx, { action: 'milestone.create', objectType: 'milestone', objectId: row!.id, after: row });
-    await emitMilestoneEvent(tx, row!, data.service);
+    await emitMilestoneEvent(tx, row!, data.notify, data.service);
     return row!;
   });
 }
@@ -69,6 +70,7 @@ export async function changeMilestone(ctx: Ctx, input: In<typeof ChangeMilestone
     if (!current) throw notFound('milestone', data.milestoneId);
     const reason = milestoneTransitionError(current.state, data.state);
     if (reason) throw new ServiceError('validation_failed', reason, { state: reason });
+    assertDoneByNow(data.actualAt, tx.now());
     if (data.state === 'delayed' && (!data.expectedAt || !data.delayReason)) {
       throw new ServiceError('validation_failed', 'A delay needs a new expected date and a reason.', {
         ...(data.expectedAt ? {} : { expectedAt: 'required when delaying' }),
@@ -87,13 +89,22 @@ export async function changeMilestone(ctx: Ctx, input: In<typeof ChangeMilestone
       .where(eq(milestones.id, current.id))
       .returning();
     await recordAudit(tx, { action: `milestone.${data.state}`, objectType: 'milestone', objectId: current.id, before: current, after: row });
-    await emitMilestoneEvent(tx, row!);
+    await emitMilestoneEvent(tx, row!, data.notify);
     return row!;
   });
 }
 
+/** A step is done when it happened: a completion dated in the future would publish a promise as a fact. */
+function assertDoneByNow(actualAt: Date | undefined, now: Date): void {
+  if (actualAt && actualAt.getTime() > now.getTime()) {
+    throw new ServiceError('validation_failed', 'A milestone is done when it happened: its actual date cannot lie ahead.', {
+      actualAt: 'cannot be in the future',
+    });
+  }
+}
+
 /** Readers follow the plan: every new or moved milestone is announced on the incident and its service. */
-async function emitMilestoneEvent(tx: Ctx, m: typeof milestones.$inferSelect, serviceKey?: string) {
+async function emitMilestoneEvent(tx: Ctx, m: typeof milestones.$inferSelect, notify: boolean, serviceKey?: string) {
   const [service] = m.serviceId && !serviceKey
     ? await tx.db.select({ key: services.key }).from(services).where(eq(services.id, m.serviceId))
     : [];
@@ -105,6 +116,7 @@ async function emitMilestoneEvent(tx: Ctx, m: typeof milestones.$inferSelect, se
     serviceKeys: key ? [key] : await incidentServiceKeys(tx, m.incidentId),
     title: m.title,
     body: m.state === 'delayed' ? m.delayReason : m.description,
+    notify,
     // A completion is dated when it happened; any other move, when it is announced.
     occurredAt: m.state === 'done' && m.actualAt && m.actualAt < tx.now() ? m.actualAt : tx.now(),
     data: {
@@ -187,7 +199,7 @@ export async function updateMilestone(ctx: Ctx, input: In<typeof UpdateMilestone
     }
     const [row] = await tx.db.update(milestones).set(patch).where(eq(milestones.id, current.id)).returning();
     await recordAudit(tx, { action: 'milestone.edit', objectType: 'milestone', objectId: current.id, before: current, after: row });
-    if (dateMoves) await emitMilestoneEvent(tx, row!);
+    if (dateMoves) await emitMilestoneEvent(tx, row!, data.notify);
     return row!;
   });
 }

@@ -364,6 +364,36 @@ describe('declaring an incident and posting updates', () => {
     expect(pub).toContain('datetime="2027-01-10T17:00:00.000Z"');
   });
 
+  it("records a milestone as done at an earlier time, without e-mail when the box is unticked; a future time is refused", async () => {
+    const e = editor();
+    await e.signIn(EDITOR);
+    let page = await e.get(`/admin/incidents/${incidentId}/plan`);
+    const added = await e.post(`/admin/incidents/${incidentId}/plan`, {
+      _csrf: hidden(page.html, '_csrf'),
+      _action: 'add',
+      'title.it': 'Riattivazione del canale PEC',
+      state: 'planned',
+    });
+    expect(added.status).toBe(303);
+    page = await e.get(`/admin/incidents/${incidentId}/plan`);
+    const milestoneId = /id="m-([^"]+)"[^>]*>(?:(?!<li).)*Riattivazione del canale PEC/s.exec(page.html)?.[1];
+    expect(milestoneId).toBeTruthy();
+    expect(page.html).toContain(`id="m-${milestoneId}-done-notify" name="notify" checked`);
+    const future = await e.post(`/admin/incidents/${incidentId}/plan`, {
+      _csrf: hidden(page.html, '_csrf'), _action: 'doneAt', milestoneId: milestoneId!, actualAt: '2099-01-01T10:00',
+    });
+    expect(future.status).toBe(422);
+    expect(future.html).toMatch(new RegExp(`id="f-m-${milestoneId}-done-actualAt-error"`));
+    // The box unticked is kept on the refused form.
+    expect(future.html).not.toContain(`id="m-${milestoneId}-done-notify" name="notify" checked`);
+    const done = await e.post(`/admin/incidents/${incidentId}/plan`, {
+      _csrf: hidden(page.html, '_csrf'), _action: 'doneAt', milestoneId: milestoneId!, actualAt: '2026-01-05T09:30',
+    });
+    expect(done.status, text(done.html).slice(0, 500)).toBe(303);
+    const pub = await fetch(`${server.url}/incidents/${incidentId}`).then((x) => x.text());
+    expect(pub).toContain('datetime="2026-01-05T08:30:00.000Z"');
+  });
+
   it('records who changed what in the audit log', async () => {
     const log = await admin.get(`/admin/audit?objectType=incident&objectId=${incidentId}`);
     expect(log.status).toBe(200);

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
-import { incidentFaq, milestones } from '../../db/schema/index.ts';
+import { events, incidentFaq, milestones } from '../../db/schema/index.ts';
 import { addFaqEntry, addMilestone, changeMilestone, slugify } from '../../src/services/recovery.ts';
 import { getIncidentPage, getOpenIncidentFaq } from '../../src/services/read.ts';
 import { postIncidentUpdate } from '../../src/services/incidents.ts';
@@ -124,6 +124,24 @@ describe('milestones', () => {
     expect((await addMilestone(ctx, { incidentId: incident.id, title: t('Già fatto'), state: 'done' })).actualAt).toEqual(at(20));
   });
 
+  test('a done milestone cannot be dated ahead of now; notify: false publishes the change without e-mailing anyone', async ({ db }) => {
+    const ctx = makeCtx(db, { now: clock(at(10)) });
+    const { incident } = await makeIncident(ctx);
+    const m = await addMilestone(ctx, { incidentId: incident.id, title: t('Riapertura'), notify: false });
+    const future = await expectServiceError(changeMilestone(ctx, { milestoneId: m.id, state: 'done', actualAt: at(11) }), 'validation_failed');
+    expect(future.fields).toEqual({ actualAt: 'cannot be in the future' });
+    await expectServiceError(addMilestone(ctx, { incidentId: incident.id, title: t('Domani'), state: 'done', actualAt: at(12) }), 'validation_failed');
+    await changeMilestone(ctx, { milestoneId: m.id, state: 'done', actualAt: at(9), notify: false });
+    await changeMilestone(ctx, { milestoneId: (await addMilestone(ctx, { incidentId: incident.id, title: t('Annunciata') })).id, state: 'in_progress' });
+    const published = await db.select({ subjectId: events.subjectId, notify: events.notify, data: events.data }).from(events).where(eq(events.type, 'milestone.updated')).orderBy(events.seq);
+    expect(published.map((e) => [e.subjectId === m.id, e.notify, (e.data as { state: string }).state])).toEqual([
+      [true, false, 'planned'],
+      [true, false, 'done'],
+      [false, true, 'planned'],
+      [false, true, 'in_progress'],
+    ]);
+  });
+
   test('planned cannot go back from in_progress; an unknown milestone is not_found', async ({ db }) => {
     const ctx = makeCtx(db, { now: at(0) });
     const { incident } = await makeIncident(ctx);
@@ -159,6 +177,7 @@ describe('milestones', () => {
     const future = await addMilestone(ctx, { incidentId: incident.id, title: t('Futuro'), expectedAt: at(100) });
     const cancelled = await addMilestone(ctx, { incidentId: incident.id, title: t('Annullato'), expectedAt: at(2) });
     const undated = await addMilestone(ctx, { incidentId: incident.id, title: t('Senza data') });
+    c.set(at(3));
     await changeMilestone(ctx, { milestoneId: done.id, state: 'done', actualAt: at(3) });
     await changeMilestone(ctx, { milestoneId: cancelled.id, state: 'cancelled' });
 

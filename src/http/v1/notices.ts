@@ -32,6 +32,7 @@ const PublishBody = z
     services: z.array(ServiceKey).optional(),
     windows: z.array(WindowInput).min(1).openapi({ description: 'At least one restored-up-to window.' }),
     published_at: Timestamp.optional(),
+    notify: z.boolean().optional().openapi({ description: 'E-mail subscribers about it (default true); the page and feeds show it either way.' }),
   })
   .openapi('PublishNotice');
 

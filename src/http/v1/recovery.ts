@@ -28,8 +28,9 @@ const AddMilestoneBody = z
     service: ServiceKey.optional().openapi({ description: 'The service this step restores.' }),
     state: MilestoneState.optional().openapi({ description: 'Default planned.' }),
     expected_at: Timestamp.optional(),
-    actual_at: Timestamp.optional(),
+    actual_at: Timestamp.optional().openapi({ description: 'For a done milestone: when it was done (default: now; not later than now).' }),
     sort_order: z.number().int().optional().openapi({ description: 'Default: after the last milestone.' }),
+    notify: z.boolean().optional().openapi({ description: 'E-mail subscribers about it (default true); the page and feeds show it either way.' }),
   })
   .openapi('AddMilestone');
 
@@ -41,6 +42,7 @@ const EditMilestoneBody = z
     expected_at: Timestamp.nullable()
       .optional()
       .openapi({ description: 'A new expected date (announced to readers); not for a done or cancelled milestone.' }),
+    notify: z.boolean().optional().openapi({ description: 'E-mail subscribers about it (default true); the page and feeds show it either way.' }),
   })
   .openapi('EditMilestone');
 
@@ -48,8 +50,9 @@ const MilestoneStateBody = z
   .strictObject({
     state: MilestoneState,
     expected_at: Timestamp.optional().openapi({ description: 'Required when delaying: the new expected date.' }),
-    actual_at: Timestamp.optional().openapi({ description: 'When it was done (default: now).' }),
+    actual_at: Timestamp.optional().openapi({ description: 'When it was done (default: now; not later than now).' }),
     delay_reason: LocalizedText.optional().openapi({ description: 'Required when delaying.' }),
+    notify: z.boolean().optional().openapi({ description: 'E-mail subscribers about it (default true); the page and feeds show it either way.' }),
   })
   .openapi('ChangeMilestoneState');
 

@@ -36,6 +36,8 @@ const en: AdminDictionary = {
   fields: {
     required: 'required',
     optional: 'optional',
+    notify: 'E-mail subscribers',
+    notifyDateMove: 'E-mail subscribers if the expected date changes',
     italian: 'Italian (italiano)',
     english: 'English',
     englishHint: 'If you leave it empty, English readers see the Italian text.',
@@ -198,7 +200,6 @@ const en: AdminDictionary = {
     nextUpdateBy: 'Next update by',
     nextUpdateHint: 'The promise readers see: the current one is proposed, or one hour from now if it has passed.',
     clearNextUpdate: 'Remove the update promise',
-    notify: 'Notify subscribers (e-mail and webhooks)',
     preview: 'Preview',
     publish: 'Publish',
     version: 'Version',
@@ -285,6 +286,11 @@ const en: AdminDictionary = {
     edit: 'Edit the milestone',
     save: 'Save',
     actionsFor: (title: string) => `Actions for "${title}"`,
+    doneAtTitle: 'Record as done at an earlier time',
+    actualAt: 'Done at',
+    actualAtAdd: 'Done at (for a done milestone only; empty = now)',
+    doneAtSubmit: 'Mark as done',
+    doneAtRequired: 'say when it was done',
   },
 
   notices: {

@@ -38,6 +38,8 @@ const it = {
   fields: {
     required: 'obbligatorio',
     optional: 'facoltativo',
+    notify: 'Avvisa gli iscritti per e-mail',
+    notifyDateMove: 'Avvisa gli iscritti per e-mail se la data prevista cambia',
     italian: 'Italiano',
     english: 'Inglese (English)',
     englishHint: 'Se lo lasci vuoto, chi legge in inglese vede il testo italiano.',
@@ -91,6 +93,8 @@ const it = {
     'A delay needs a new expected date and a reason.': 'Un ritardo richiede una nuova data prevista e un motivo.',
     'before the current status began': 'precede l’inizio dello stato attuale',
     'must be in the future': 'deve essere nel futuro',
+    'cannot be in the future': 'non può essere nel futuro',
+    'A milestone is done when it happened: its actual date cannot lie ahead.': 'Una tappa è completata quando accade: la data effettiva non può essere futura.',
     'The next update must be promised for a time still ahead.': 'Il prossimo aggiornamento va promesso per un’ora ancora futura.',
     'Invalid input': 'Dati non validi',
     'say how and when consent was collected (at least 10 characters)': 'indica come e quando è stato raccolto il consenso (almeno 10 caratteri)',
@@ -230,7 +234,6 @@ const it = {
     nextUpdateBy: 'Prossimo aggiornamento entro',
     nextUpdateHint: 'La promessa che i lettori vedono: proposta quella attuale, o fra un’ora se è scaduta.',
     clearNextUpdate: 'Togli la promessa di aggiornamento',
-    notify: 'Avvisa gli iscritti (e-mail e webhook)',
     preview: 'Anteprima',
     publish: 'Pubblica',
     version: 'Versione',
@@ -317,6 +320,11 @@ const it = {
     edit: 'Modifica la tappa',
     save: 'Salva',
     actionsFor: (title: string) => `Azioni per «${title}»`,
+    doneAtTitle: 'Segna come completata in un momento passato',
+    actualAt: 'Completata il',
+    actualAtAdd: 'Completata il (solo per una tappa completata; vuoto = adesso)',
+    doneAtSubmit: 'Segna come completata',
+    doneAtRequired: 'indica quando è stata completata',
   },
 
   notices: {
