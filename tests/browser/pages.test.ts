@@ -175,8 +175,17 @@ describe('public pages in a browser', () => {
       expect(overflow, path).toBeLessThanOrEqual(0);
     }
     await page.goto(`${server.url}/`);
-    const visible = await page.locator('.service').first().locator('.bar:visible').count();
-    expect(visible).toBe(30);
+    const bars = page.locator('.service').first().locator('.bar:visible');
+    expect(await bars.count()).toBe(30);
+    // Every day's details stay on the screen, from the first bar shown to today's.
+    for (const i of [0, 4, 10, 20, 29]) {
+      await bars.nth(i).hover();
+      const tip = bars.nth(i).locator('.bar-tip');
+      await poll(() => tip.evaluate((el) => el.getBoundingClientRect().width)).toBeGreaterThan(100);
+      const box = (await tip.boundingBox())!;
+      expect(box.x, `bar ${i}`).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, `bar ${i}`).toBeLessThanOrEqual(360);
+    }
   }, SLOW);
 
   it('saves screenshots of the home page at 1280 px and 390 px', async () => {

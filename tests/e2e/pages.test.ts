@@ -157,6 +157,20 @@ describe('public pages with the demo scenario', () => {
     expect(text(en.html)).toContain('Recovery plan');
   });
 
+  it('every entry of the site feed links to an anchor its page has (updates, milestones, notices, maintenance)', async () => {
+    const feed = await get(server.url, '/feed.rss');
+    const links = attr(feed.html, /<link>([^<]+)<\/link>/g).filter((l) => l.includes('#'));
+    expect(links.length).toBeGreaterThan(5);
+    const kinds = new Set(links.map((l) => l.split('#')[1]!.split('-')[0]));
+    for (const kind of ['update', 'milestone', 'maintenance']) expect(kinds, kind).toContain(kind);
+    const pages = new Map<string, string>();
+    for (const link of links) {
+      const url = new URL(link);
+      if (!pages.has(url.pathname)) pages.set(url.pathname, (await get(server.url, url.pathname)).html);
+      expect(pages.get(url.pathname), link).toContain(`id="${url.hash.slice(1)}"`);
+    }
+  });
+
   it('a service page shows status, uptime, bars, incidents and backlog history', async () => {
     const page = await get(server.url, '/services/receiving');
     expect(page.status).toBe(200);
