@@ -220,6 +220,7 @@ const en: Dictionary = {
       email: 'Enter a valid e-mail address.',
       locale: 'Choose a language.',
       serviceKeys: 'Choose at least one service, or all services.',
+      scope: 'You ticked some services but chose “All services”: choose “Only the services chosen below”, or untick them.',
       generic: 'Something is wrong: check the details and try again.',
     },
     rateLimited: (minutes: number) => `Too many requests from this network. Try again in ${minutes} minutes.`,

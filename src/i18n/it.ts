@@ -222,6 +222,7 @@ const it = {
       email: 'Scrivete un indirizzo e-mail valido.',
       locale: 'Scegliete una lingua.',
       serviceKeys: 'Scegliete almeno un servizio, oppure tutti i servizi.',
+      scope: 'Avete spuntato alcuni servizi ma scelto «Tutti i servizi»: scegliete «Solo i servizi scelti qui sotto», oppure togliete le spunte.',
       generic: 'Qualcosa non va: ricontrollate i dati e riprovate.',
     },
     rateLimited: (minutes: number) => `Troppe richieste da questa rete. Riprovate tra ${minutes} minuti.`,

@@ -129,6 +129,14 @@ describe('subscribing, confirming, changing language, leaving', () => {
     const html = await wrong.text();
     expect(html).toMatch(/<input[^>]*id="email"[^>]*aria-invalid="true"/);
     expect(plain(html)).toContain('Enter a valid e-mail address.');
+
+    // Services ticked under "all services": asked to choose, with the ticks and the address kept.
+    const both = await post('/en/subscribe', form([['action', 'subscribe'], ['email', 'both@example.test'], ['locale', 'en'], ['scope', 'all'], ['service', 'web']]));
+    expect(both.status).toBe(400);
+    const asked = await both.text();
+    expect(plain(asked)).toContain('You ticked some services but chose “All services”');
+    expect(asked).toMatch(/<input[^>]*value="web"[^>]*checked/);
+    expect(asked).toMatch(/<input[^>]*id="email"[^>]*value="both@example.test"/);
   });
 
   it('an alert reaches only the subscribers of the affected service, in their language, and one click unsubscribes', async () => {

@@ -27,7 +27,7 @@ import {
 
 export type Choice = { email: string; locale: Locale; allServices: boolean; serviceKeys: string[] };
 /** Field name → which message to show (keys of `subscription.errors`). */
-export type FieldErrors = Partial<Record<'email' | 'locale' | 'serviceKeys' | 'generic', true>>;
+export type FieldErrors = Partial<Record<'email' | 'locale' | 'serviceKeys' | 'scope' | 'generic', true>>;
 
 export type SubscribeState =
   | { kind: 'form'; values: Choice; errors: FieldErrors; retryMinutes?: number }
@@ -58,6 +58,12 @@ function choiceFrom(form: FormData, fallbackLocale: Locale): Choice {
   };
 }
 
+/**
+ * Services ticked under "all services": the two answers disagree, and keeping either one would silently drop
+ * the other. The reader is asked to choose, with everything they entered kept.
+ */
+const scopeConflict = (values: Choice): boolean => values.allServices && values.serviceKeys.length > 0;
+
 function fieldErrors(error: ServiceError): FieldErrors {
   const out: FieldErrors = {};
   for (const field of Object.keys(error.fields ?? {})) {
@@ -80,6 +86,10 @@ export async function handleSubscribe(page: Page, locale: Locale): Promise<Subsc
     if (text(form, 'action') === 'resend') {
       await resendConfirmation(ctx, { email: values.email, ip: clientAddress(page) });
       return { kind: 'resent', email: values.email, locale: values.locale };
+    }
+    if (scopeConflict(values)) {
+      page.response.status = 400;
+      return { kind: 'form', values, errors: { scope: true } };
     }
     await subscribe(ctx, { ...values, ip: clientAddress(page) });
     return { kind: 'sent', email: values.email, locale: values.locale };
@@ -123,6 +133,11 @@ export async function handleManage(page: Page, locale: Locale, token: string): P
         return { kind: 'unsubscribed' };
       }
       const values = choiceFrom(form, locale);
+      if (scopeConflict(values)) {
+        const view = await getSubscription(ctx, token);
+        page.response.status = 400;
+        return { kind: 'manage', view, token, saved: false, errors: { scope: true }, values: { ...values, email: view.email } };
+      }
       try {
         const saved = await updateSubscription(ctx, token, values);
         // Post/redirect/get, into the language just chosen.
