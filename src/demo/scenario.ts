@@ -34,9 +34,16 @@ export async function loadDemoScenario(ctx: Ctx, opts: DemoOptions): Promise<voi
 }
 
 /** Plays a story with the caller's transaction handling; `loadDemoScenario` is the entry point. */
-export async function playStory(ctx: Ctx, story: Story, { today, day }: DemoOptions): Promise<void> {
+export async function playStory(realCtx: Ctx, story: Story, { today, day }: DemoOptions): Promise<void> {
   if (!Number.isInteger(day)) throw new RangeError(`demo day must be a whole number, got ${day}`);
-  const now = ctx.now();
+  const now = realCtx.now();
+  /**
+   * While a step that happened at `when` runs, the services' clock reads `when`: what they stamp by themselves
+   * (created_at of an update, the time a milestone's change is announced in the feeds) is then the story's time,
+   * not the moment the demo was loaded.
+   */
+  let playing: Date | undefined;
+  const ctx: Ctx = { ...realCtx, now: () => playing ?? now };
   const clock = storyClock(ctx.timeZone, today, day, now, happenedTimes(story));
   const ids = { incidents: new Map<string, string>(), milestones: new Map<string, string>() };
   const text = textRenderer(ctx, clock.wall, ids.incidents, new Set(story.faq.map((f) => f.slug)));
@@ -44,11 +51,11 @@ export async function playStory(ctx: Ctx, story: Story, { today, day }: DemoOpti
   const steps: Step[] = [];
   let seq = 0;
   /** Queues `run`; steps run by story time (`order`), then in the order they were queued. */
-  const schedule = (order: number, run: () => Promise<void>) => steps.push({ order, seq: seq++, run });
+  const schedule = (order: number, run: () => Promise<void>, when?: Date) => steps.push({ order, seq: seq++, run, when });
   /** Queues something that happened at `a`, to be written dated `when`; left out if it lies after now. */
   const happened = (a: At, run: (when: Date) => Promise<void>) => {
     const when = clock.past(a);
-    if (when) schedule(clock.wall(a).getTime(), () => run(when));
+    if (when) schedule(clock.wall(a).getTime(), () => run(when), when);
   };
 
   // The catalogue: permanent services exist for the whole history (95 days, or more when a late anchor day
@@ -103,7 +110,7 @@ export async function playStory(ctx: Ctx, story: Story, { today, day }: DemoOpti
             impact: u.impact,
           });
         }
-      });
+      }, when);
     });
     const postmortem = incident.postmortem;
     if (postmortem && !open) {
@@ -211,10 +218,14 @@ export async function playStory(ctx: Ctx, story: Story, { today, day }: DemoOpti
   }
 
   steps.sort((a, b) => a.order - b.order || a.seq - b.seq);
-  for (const step of steps) await step.run();
+  for (const step of steps) {
+    playing = step.when;
+    await step.run();
+  }
+  playing = undefined;
 }
 
-type Step = { order: number; seq: number; run: () => Promise<void> };
+type Step = { order: number; seq: number; run: () => Promise<void>; when?: Date };
 
 function changes(services: StatusChanges | undefined) {
   return Object.entries(services ?? {}).map(([service, status]) => ({ service, status: status as ServiceStatus }));

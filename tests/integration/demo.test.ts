@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   backlogSamples,
   dataGapNotices,
+  events,
   incidentFaq,
   incidentUpdates,
   incidents,
@@ -266,6 +267,17 @@ describe('demo loaded on day 19 in the afternoon', () => {
     }));
 
   it('dates nothing that happened after now', () => run((ctx) => expectNothingAfter(ctx, today)));
+
+  it('stamps what it wrote with the story time, not the load time (created_at, feed dates)', () =>
+    run(async (ctx) => {
+      const updates = await ctx.db.select({ shown: incidentUpdates.displayAt, created: incidentUpdates.createdAt }).from(incidentUpdates);
+      for (const u of updates) expect(u.created).toEqual(u.shown);
+      const changes = await ctx.db.select({ at: events.occurredAt, type: events.type }).from(events);
+      const planEvents = changes.filter((e) => e.type === 'milestone.updated' || e.type === 'notice.published');
+      expect(planEvents.length).toBeGreaterThan(5);
+      // Only what the story has happen today's afternoon may be dated near the load time.
+      expect(planEvents.filter((e) => today.getTime() - e.at.getTime() < HOUR)).toHaveLength(0);
+    }));
 
   it('starts the status history 95 days back and writes it without overlaps', () =>
     run(async (ctx) => {
