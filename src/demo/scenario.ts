@@ -222,7 +222,6 @@ export async function playStory(realCtx: Ctx, story: Story, { today, day }: Demo
     playing = step.when;
     await step.run();
   }
-  playing = undefined;
 }
 
 type Step = { order: number; seq: number; run: () => Promise<void>; when?: Date };

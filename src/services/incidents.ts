@@ -297,8 +297,9 @@ export async function updateIncident(ctx: Ctx, input: In<typeof UpdateIncidentIn
 /**
  * Posts the resolving update. Unless `restoreServices` is false, every service whose current status this
  * incident set goes back to operational, or, when another open incident also affects it, to what that incident
- * last announced for it, unless a status set since (by hand, a maintenance, a heartbeat) replaced that. Services whose status was set since by someone else (by hand, a maintenance, a
- * heartbeat, another incident) are left alone. Explicit `services` entries win.
+ * last announced for it (unless a status set by hand, a maintenance or a heartbeat has replaced that since).
+ * Services whose status was set since by someone else (by hand, a maintenance, a heartbeat, another incident)
+ * are left alone. Explicit `services` entries win.
  */
 export async function resolveIncident(ctx: Ctx, input: In<typeof ResolveIncidentInput>) {
   authorize(ctx.actor, 'write');

@@ -70,7 +70,9 @@ export type WorkerSetup = {
 
 /** A worker with the e-mail handlers only, driven by `drain()`. */
 export function emailWorker(env: Env, setup: WorkerSetup): Worker {
-  const transport = setup.transport ?? resendTransport({ apiKey: 're_test_key', baseUrl: setup.standinUrl!, timeoutMs: 1_000 });
+  // No test here is about the provider's slowness: a generous timeout keeps a loaded CI machine (PostgreSQL and
+  // other test files alongside) from turning a slow local answer into a retry that the drain leaves for later.
+  const transport = setup.transport ?? resendTransport({ apiKey: 're_test_key', baseUrl: setup.standinUrl!, timeoutMs: 10_000 });
   const limiter = providerLimiter(() => env.db, { requestsPerSecond: setup.requestsPerSecond ?? 1000 });
   const handlers = new Map<OutboxKind, JobHandler>([
     ['event.dispatch', dispatchEvent],
