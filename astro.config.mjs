@@ -22,7 +22,8 @@ function nodeWithFastPath(options) {
 
 export default defineConfig({
   output: 'server',
-  adapter: nodeWithFastPath({ mode: 'standalone', bodySizeLimit: 1024 * 1024 }),
+  // No limit here: src/http/body-limit.ts sets it, answering 413 (Astro's throws mid-read, which becomes a 500).
+  adapter: nodeWithFastPath({ mode: 'standalone', bodySizeLimit: 0 }),
   server: { port: 4321, host: '127.0.0.1' },
   // Operator sessions live in our own table (issue 3); the adapter's disk sessions would not be shared across instances.
   session: false,

@@ -15,6 +15,7 @@ import { publicCacheMiddleware } from './http/cache/middleware.ts';
 import { publicCache } from './http/cache/store.ts';
 import { watchContentVersion } from './http/cache/watch.ts';
 import { mailDir } from './delivery/setup.ts';
+import { pageBodyLimit } from './http/body-limit.ts';
 
 /**
  * The one request entry (Astro's advanced routing): the JSON API first, then Astro's pipeline. Both use the
@@ -35,6 +36,8 @@ installShutdown(closeAll, { graceMs: config.shutdownGraceMs ?? 10_000 });
 const app = new Hono();
 // Request id, JSON log line and metrics for every request, so it runs first.
 app.use('*', observability());
+// Before any route reads a body (the provider's webhook among them).
+app.use('*', pageBodyLimit());
 // Probes and the metrics scrape: answered before anything that could touch the database or a session.
 app.route('/', createHealthRoutes({ ctx: () => runtime.ctx(), migrationsDir: config.migrationsDir, timeoutMs: 2_000, draining: isDraining }));
 app.route('/', createMetricsRoute({ token: config.metricsToken, ctx: () => runtime.ctx() }));

@@ -1,10 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { negotiateLocale } from '../domain/i18n.ts';
-import { dict, splitLocalePath } from '../i18n/index.ts';
 import { log } from '../app/log.ts';
 import type { Ctx } from '../services/context.ts';
 import { isDatabaseUnavailable, pingDatabase } from '../services/ops.ts';
-import { isConsolePath } from './console.ts';
+import { plainPage } from './plain-page.ts';
 
 /**
  * What the site answers while its database is unreachable: a clear 503 with Retry-After, never a bare 500, so
@@ -22,26 +20,14 @@ const PROBE_TIMEOUT_MS = 1_000;
 const headers = { 'Cache-Control': 'no-store', 'Retry-After': String(RETRY_AFTER_SECONDS) };
 
 /**
- * The 503: JSON in the API's error shape under /api, otherwise a page in the visitor's language (the
- * console's follows the browser, public pages their URL).
+ * The 503: JSON in the API's error shape under /api, otherwise a page in the visitor's language.
  */
 export function unavailableResponse(c: Context): Response {
-  const path = c.req.path;
-  if (path.startsWith('/api/')) {
+  if (c.req.path.startsWith('/api/')) {
     const body = { error: { code: 'database_unavailable', message: DATABASE_UNAVAILABLE_MESSAGE }, requestId: c.get('requestId') ?? 'unknown' };
     return Response.json(body, { status: 503, headers });
   }
-  const locale = isConsolePath(path) ? negotiateLocale(c.req.header('accept-language') ?? null) : splitLocalePath(path).locale;
-  const t = dict(locale).unavailable;
-  const html = `<!doctype html>
-<html lang="${locale}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${t.title}</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1a1a1a; background: #fff">
-<main><h1>${t.title}</h1><p>${t.body}</p></main>
-</body>
-</html>
-`;
-  return new Response(html, { status: 503, headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' } });
+  return plainPage(c, 503, (t) => t.unavailable, headers);
 }
 
 /**

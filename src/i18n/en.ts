@@ -297,6 +297,10 @@ const en: Dictionary = {
   },
 
   /** The page answered (503) when the database cannot be reached and no saved copy of the page exists. */
+  tooLarge: {
+    title: 'Submission too large',
+    body: 'The form you sent is larger than 1 MiB and was not read: nothing was saved. Go back and shorten the text, or split the file into parts.',
+  },
   unavailable: {
     title: 'Temporarily unavailable',
     body: 'We cannot read or save data right now. Please try again in a few seconds: nothing was changed unless the page confirmed it.',

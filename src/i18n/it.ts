@@ -299,6 +299,10 @@ const it = {
   },
 
   /** The page answered (503) when the database cannot be reached and no saved copy of the page exists. */
+  tooLarge: {
+    title: 'Invio troppo grande',
+    body: 'Il modulo inviato supera 1 MiB e non è stato letto: nulla è stato salvato. Tornate indietro e accorciate il testo, o dividete il file in più parti.',
+  },
   unavailable: {
     title: 'Servizio momentaneamente non disponibile',
     body: 'Non riusciamo a leggere o salvare i dati in questo momento. Riprovate tra qualche secondo: nessuna modifica è andata persa se la pagina non l’ha confermata.',

@@ -34,7 +34,7 @@ export type SubscriberState = (typeof SUBSCRIBER_STATES)[number];
 
 /** Larger files are split by the operator: one import is one transaction and one page of report. */
 export const IMPORT_MAX_ROWS = 10_000;
-/** Under the server's 1 MiB request limit (astro.config), with room for the rest of the multipart form. */
+/** Under the server's 1 MiB request limit (src/http/body-limit.ts), with room for the rest of the multipart form. */
 export const IMPORT_MAX_BYTES = 900 * 1024;
 const EXPORT_PAGE = 1_000;
 

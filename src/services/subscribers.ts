@@ -48,9 +48,10 @@ const INVALID_LINK = 'This link is not valid or has expired. Subscribe again fro
 const invalidLink = () => new ServiceError('validation_failed', INVALID_LINK, { token: 'not valid or expired' });
 
 export async function subscribe(ctx: Ctx, input: z.input<typeof SubscribeInput>): Promise<{ accepted: true }> {
-  if (input?.ip) await limitOrThrow(ctx, ipLimitKey('subscribe', input.ip), PER_IP);
   const data = parseInput(SubscribeInput, input);
   const serviceKeys = await checkedServiceKeys(ctx, data.allServices, data.serviceKeys);
+  // Counted once the form is valid: the limit guards what gets sent, and a reader fixing a typo sends nothing.
+  if (data.ip) await limitOrThrow(ctx, ipLimitKey('subscribe', data.ip), PER_IP);
   // Over the per-address limit the answer stays the same and nothing is sent: the form must not become a way
   // to flood someone else's mailbox, nor tell anyone that the address was tried before.
   if (!(await consumeFormLimit(ctx, addressLimitKey('subscribe', data.email), PER_ADDRESS)).allowed) return { accepted: true };
@@ -89,8 +90,8 @@ export async function subscribe(ctx: Ctx, input: z.input<typeof SubscribeInput>)
 
 /** A new confirmation link for a pending address (the old one stops working); same neutral answer otherwise. */
 export async function resendConfirmation(ctx: Ctx, input: z.input<typeof ResendConfirmationInput>): Promise<{ accepted: true }> {
-  if (input?.ip) await limitOrThrow(ctx, ipLimitKey('subscribe', input.ip), PER_IP);
   const data = parseInput(ResendConfirmationInput, input);
+  if (data.ip) await limitOrThrow(ctx, ipLimitKey('subscribe', data.ip), PER_IP);
   if (!(await consumeFormLimit(ctx, addressLimitKey('subscribe', data.email), PER_ADDRESS)).allowed) return { accepted: true };
   await inTransaction(ctx, async (tx) => {
     const [row] = await tx.db.select().from(subscribers).where(eq(subscribers.email, data.email)).for('update');

@@ -53,6 +53,17 @@ async function subscribeAndConfirm(email: string, locale: 'it' | 'en', services:
   return (await confirmed.text()).match(/href="((?:\/en)?\/subscription\/[^"]+)"/)![1]!;
 }
 
+/** A request body sent in 64 KiB chunks, without Content-Length. */
+function chunked(bytes: Uint8Array): RequestInit {
+  const body = new ReadableStream({
+    start(controller) {
+      for (let at = 0; at < bytes.length; at += 64 * 1024) controller.enqueue(bytes.subarray(at, at + 64 * 1024));
+      controller.close();
+    },
+  });
+  return { body, duplex: 'half' } as RequestInit;
+}
+
 const plain = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;|&rsquo;/g, '’').replace(/\s+/g, ' ');
 
 describe('subscribing, confirming, changing language, leaving', () => {
@@ -193,6 +204,37 @@ describe('subscribing, confirming, changing language, leaving', () => {
     const left = await post(pathOf(oneClick!), 'List-Unsubscribe=One-Click', null);
     expect(left.status).toBe(200);
     expect(plain(await (await fetch(`${server.url}${managePath}`)).text())).toContain('Cancelled');
+  });
+
+  it('a form over the 1 MiB limit gets a 413 page in the reader\'s language, announced or streamed; the API answers it in JSON', async () => {
+    const huge = form([['action', 'subscribe'], ['email', `huge@example.test`], ['locale', 'it'], ['scope', 'all'], ['note', 'x'.repeat(1_100_000)]]);
+    const announced = await post('/subscribe', huge);
+    expect(announced.status).toBe(413);
+    expect(announced.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await announced.text();
+    expect(page).toContain('<html lang="it">');
+    expect(plain(page)).toContain('Invio troppo grande');
+
+    // No Content-Length: the body arrives in chunks and is counted as it comes.
+    const streamed = await fetch(`${server.url}/en/subscribe`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url },
+      ...chunked(new TextEncoder().encode(huge)),
+    });
+    expect(streamed.status).toBe(413);
+    expect(plain(await streamed.text())).toContain('Submission too large');
+
+    const api = await fetch(`${server.url}/api/v1/incidents`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      ...chunked(new TextEncoder().encode(huge)),
+    });
+    expect(api.status).toBe(413);
+    expect((await api.json()).error.code).toBe('payload_too_large');
+
+    // Just under the limit the form is read, and refused as a form (its service key is not one).
+    const under = await post('/en/subscribe', form([['action', 'subscribe'], ['email', 'under@example.test'], ['locale', 'en'], ['scope', 'some'], ['service', 'x'.repeat(900_000)]]));
+    expect(under.status).toBe(400);
   });
 
   // Last in the file: it spends this address's budget. TRUST_PROXY is 0 here, so a forged X-Forwarded-For

@@ -119,6 +119,8 @@ describe('subscribe', () => {
 
   test('rate limited per IP (an error) and per address (silently: nothing more is sent)', async ({ ctx }) => {
     const ip = `198.51.100.${Math.floor(Math.random() * 200) + 1}`;
+    // Refused forms do not count: a reader correcting a typo is not locked out.
+    for (let i = 0; i < 12; i++) await expectFieldError(subscribe(ctx, { email: 'typo', locale: 'it', allServices: true, serviceKeys: [], ip }), 'email');
     for (let i = 0; i < 10; i++) await subscribe(ctx, { email: address(), locale: 'it', allServices: true, serviceKeys: [], ip });
     const limited = await subscribe(ctx, { email: address(), locale: 'it', allServices: true, serviceKeys: [], ip }).catch((e) => e);
     expect(limited).toBeInstanceOf(RateLimited);

@@ -11,6 +11,7 @@ import { ServiceError } from '../../services/errors.ts';
 import { IdempotencyError } from '../../services/idempotency.ts';
 import { grants } from '../../services/permissions.ts';
 import { answerErrors } from '../faults.ts';
+import { MAX_BODY_BYTES } from '../body-limit.ts';
 import type { TokenScope } from '../../domain/vocab.ts';
 import { snakeCase } from './wire.ts';
 
@@ -160,8 +161,6 @@ const outageOrBug = answerErrors((c) =>
   c.json(errorBody(c, 'internal', 'Internal error. Retrying with the same Idempotency-Key is safe.'), 500),
 );
 
-export const MAX_BODY_BYTES = 1024 * 1024;
-
 /** zod failures of the request (body, path, query, headers) answer 422 naming every wrong field. */
 export function validationHook(
   result: { success: true; data: unknown } | { success: false; error: z.ZodError },
@@ -169,10 +168,11 @@ export function validationHook(
 ): Response | undefined {
   if (result.success) return undefined;
   const fields: Record<string, string> = {};
+  const name = (path: PropertyKey[]) => path.map(String).join('.') || '(body)';
   for (const issue of result.error.issues) {
     // An unknown key is reported on the object that holds it: name the key itself.
-    const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
-    for (const path of paths) fields[path.map(String).join('.') || '(body)'] ??= issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields[name([...issue.path, key])] ??= 'unknown field';
+    else fields[name(issue.path)] ??= issue.message;
   }
   return c.json(errorBody(c, 'validation_failed', `Invalid input: ${Object.keys(fields).join(', ')}.`, fields), 422);
 }
