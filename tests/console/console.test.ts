@@ -384,6 +384,9 @@ describe('declaring an incident and posting updates', () => {
     });
     expect(future.status).toBe(422);
     expect(future.html).toMatch(new RegExp(`id="f-m-${milestoneId}-done-actualAt-error"`));
+    // The refused form comes back unfolded, and only that one.
+    expect(future.html).toMatch(new RegExp(`<details open>(?:(?!</details>).)*id="f-m-${milestoneId}-done-actualAt-error"`, 's'));
+    expect(future.html.match(/<details open>/g)).toHaveLength(1);
     // The box unticked is kept on the refused form.
     expect(future.html).not.toContain(`id="m-${milestoneId}-done-notify" name="notify" checked`);
     const done = await e.post(`/admin/incidents/${incidentId}/plan`, {
