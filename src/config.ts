@@ -7,9 +7,9 @@ import { isValidTimeZone } from './domain/time.ts';
  * so a wrong value fails the start with the variable's name instead of a surprise at request time.
  */
 const EnvSchema = z.object({
-  DATABASE_URL: z.string().url().optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   DATA_DIR: z.string().default('./data'),
-  SITE_URL: z.string().url().default('http://localhost:4321'),
+  SITE_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://localhost:4321'),
   TIME_ZONE: z
     .string()
     .default('Europe/Rome')
@@ -21,12 +21,12 @@ const EnvSchema = z.object({
   ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email('must be an e-mail address')).optional(),
   /** First run only: that administrator's password; when absent, one is generated and printed once. */
   ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(200).optional(),
-  /** How often maintenance windows and heartbeats are checked; 0 turns the scheduler off in this instance. */
   /**
    * How many reverse proxies in front of Vedetta append to X-Forwarded-For (0: none, the socket's peer is the
    * client). Public forms are rate limited per client address, so behind a proxy this must be set.
    */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** How often maintenance windows and heartbeats are checked; 0 turns the scheduler off in this instance. */
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   /**
    * on: webhook targets on private, loopback or link-local addresses, and plain http, are accepted. For local
@@ -36,7 +36,7 @@ const EnvSchema = z.object({
   /** Resend API key; when absent, e-mails are written as .eml files under DATA_DIR/mail (embedded transport). */
   RESEND_API_KEY: z.string().min(1).optional(),
   /** Another Resend-compatible base URL (a local stand-in in tests and benchmarks). */
-  RESEND_BASE_URL: z.string().url().optional(),
+  RESEND_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   /**
    * Signing secret of the Resend webhook (`whsec_…`, from Resend's dashboard). When absent, POST /webhooks/resend
    * answers 404: bounces and complaints are then not received, and nothing unsigned is ever accepted.

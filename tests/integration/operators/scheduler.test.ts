@@ -136,5 +136,8 @@ describe('startRuntime', { timeout: 300_000 }, () => {
     expect(loadConfig({}).schedulerIntervalMs).toBe(5000);
     expect(() => loadConfig({ ADMIN_EMAIL: 'nope' })).toThrow(/ADMIN_EMAIL/);
     expect(() => loadConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD/);
+    expect(() => loadConfig({ SITE_URL: 'ftp://status.example.test' })).toThrow(/SITE_URL: must be an http/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u@localhost/db' })).toThrow(/DATABASE_URL: must be a postgres/);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@localhost/db', SITE_URL: 'https://status.example.test/' }).siteUrl).toBe('https://status.example.test');
   });
 });
