@@ -1,4 +1,4 @@
-import { index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { MAINTENANCE_STATUSES, SERVICE_STATUSES } from '../../src/domain/vocab.ts';
 import { createdAt, idColumn, localized, tstz } from './columns.ts';
 import { services } from './services.ts';
@@ -14,6 +14,11 @@ export const maintenances = pgTable(
     scheduledEnd: tstz('scheduled_end').notNull(),
     startedAt: tstz('started_at'),
     completedAt: tstz('completed_at'),
+    /**
+     * E-mail subscribers about this window: chosen when it is scheduled and kept for the steps the scheduler takes
+     * on its own (start, completion), which have no operator to ask. Webhooks and feeds carry every step anyway.
+     */
+    notify: boolean('notify').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },

@@ -1,6 +1,6 @@
 /**
  * Maintenance reminders: a fan-out `reminder:<maintenanceId>` shortly (REMINDER_MINUTES, default 60) before a
- * scheduled window starts, for windows announced with "notify" on. The unique fan-out key makes the job
+ * scheduled window starts, for windows whose "notify" is on. The unique fan-out key makes the job
  * idempotent, so every scheduler of every instance may run it on every tick.
  */
 import { and, desc, eq, gt, inArray, lte } from 'drizzle-orm';
@@ -19,6 +19,7 @@ export async function scheduleReminders(ctx: Ctx, opts: { minutes?: number } = {
     .where(
       and(
         eq(maintenances.status, 'scheduled'),
+        eq(maintenances.notify, true),
         gt(maintenances.scheduledStart, now),
         lte(maintenances.scheduledStart, new Date(now.getTime() + leadMs)),
       ),
@@ -27,16 +28,14 @@ export async function scheduleReminders(ctx: Ctx, opts: { minutes?: number } = {
   const created: string[] = [];
   for (const window of due) {
     const made = await inTransaction(ctx, async (tx) => {
-      // The latest announcement decides: notify off there means no reminder either. An announcement made after
-      // the reminder time is itself the reminder.
+      // An announcement e-mailed after the reminder time is itself the reminder.
       const [announced] = await tx.db
-        .select({ notify: events.notify, occurredAt: events.occurredAt })
+        .select({ occurredAt: events.occurredAt })
         .from(events)
-        .where(and(eq(events.maintenanceId, window.id), eq(events.type, 'maintenance.scheduled')))
+        .where(and(eq(events.maintenanceId, window.id), eq(events.type, 'maintenance.scheduled'), eq(events.notify, true)))
         .orderBy(desc(events.occurredAt), desc(events.seq))
         .limit(1);
-      if (!announced?.notify) return false;
-      if (announced.occurredAt.getTime() > window.scheduledStart.getTime() - leadMs) return false;
+      if (announced && announced.occurredAt.getTime() > window.scheduledStart.getTime() - leadMs) return false;
       const keys = await tx.db
         .select({ key: services.key })
         .from(maintenanceServices)

@@ -150,6 +150,8 @@ export const ScheduleMaintenanceInput = z
     scheduledStart: instant,
     scheduledEnd: instant,
     status: z.enum(MAINTENANCE_STATUSES).default('scheduled'),
+    /** E-mail subscribers now and when the window starts and completes (readers of the page and the feeds see it either way). */
+    notify: z.boolean().default(true),
   })
   .refine((m) => m.scheduledEnd > m.scheduledStart, { message: 'must be after scheduledStart', path: ['scheduledEnd'] });
 
@@ -269,6 +271,8 @@ export const UpdateMaintenanceInput = z
     services: z.array(ServiceKey).min(1, 'at least one service').optional(),
     scheduledStart: instant.optional(),
     scheduledEnd: instant.optional(),
+    /** E-mail subscribers about the window's next steps (a move announced by this edit included). */
+    notify: z.boolean().optional(),
   })
   .refine((m) => !m.scheduledStart || !m.scheduledEnd || m.scheduledEnd > m.scheduledStart, {
     message: 'must be after scheduledStart',

@@ -13,7 +13,8 @@ import { authorize } from './permissions.ts';
 /**
  * Announces a window. It starts and completes on its own at the scheduled times (`runScheduledTransitions`), or
  * by hand with `startMaintenance` / `completeMaintenance`. (A window written directly as in_progress, like the
- * demo's past ones, does not move service statuses by itself.)
+ * demo's past ones, does not move service statuses by itself.) `notify` is stored on the window: every later
+ * step e-mails subscribers or not as it says, whoever (or whatever) takes the step.
  */
 export async function scheduleMaintenance(ctx: Ctx, input: In<typeof ScheduleMaintenanceInput>) {
   authorize(ctx.actor, 'write');
@@ -28,6 +29,7 @@ export async function scheduleMaintenance(ctx: Ctx, input: In<typeof ScheduleMai
         status: data.status,
         scheduledStart: data.scheduledStart,
         scheduledEnd: data.scheduledEnd,
+        notify: data.notify,
         createdAt: tx.now(),
         updatedAt: tx.now(),
       })
@@ -42,6 +44,7 @@ export async function scheduleMaintenance(ctx: Ctx, input: In<typeof ScheduleMai
       serviceKeys: [...data.services].sort(),
       title: maintenance.title,
       body: maintenance.body,
+      notify: maintenance.notify,
       occurredAt: tx.now(),
       data: {
         status: maintenance.status,
@@ -128,6 +131,7 @@ export async function updateMaintenance(ctx: Ctx, input: In<typeof UpdateMainten
         body: data.body === undefined ? current.body : data.body,
         scheduledStart,
         scheduledEnd,
+        notify: data.notify ?? current.notify,
         updatedAt: tx.now(),
       })
       .where(eq(maintenances.id, current.id))
@@ -151,6 +155,7 @@ export async function updateMaintenance(ctx: Ctx, input: In<typeof UpdateMainten
         serviceKeys,
         title: maintenance.title,
         body: maintenance.body,
+        notify: maintenance.notify,
         occurredAt: tx.now(),
         data: {
           status: maintenance.status,
@@ -347,6 +352,7 @@ async function startLocked(tx: Ctx, current: MaintenanceRow, at: Date): Promise<
     serviceKeys: await serviceKeysOf(tx, maintenance.id),
     title: maintenance.title,
     body: maintenance.body,
+    notify: maintenance.notify,
     occurredAt: at,
     data: { status: 'in_progress', scheduledEnd: maintenance.scheduledEnd.toISOString() },
   });
@@ -401,6 +407,7 @@ async function completeLocked(tx: Ctx, current: MaintenanceRow, at: Date): Promi
     serviceKeys: await serviceKeysOf(tx, maintenance.id),
     title: maintenance.title,
     body: maintenance.body,
+    notify: maintenance.notify,
     occurredAt: at,
     data: { status: 'completed', cancelled },
   });

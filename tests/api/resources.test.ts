@@ -1,5 +1,7 @@
 /** Every operator action through the API, resource by resource (the rules themselves are tested on the services). */
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { events } from '../../db/schema/index.ts';
 import { type ApiTest, V1, expectError, uid, uniqueKey, useApi } from './support.ts';
 
 const api = useApi();
@@ -181,6 +183,26 @@ describe('maintenance', () => {
       expect((await a.get(`${V1}/services/${svc.key}`, write)).body.status).toBe('operational');
       expect((await a.get(`${V1}/maintenance?filter=past`, write)).body.items.some((w: { id: string }) => w.id === m.id)).toBe(true);
       expect((await a.get(`${V1}/maintenance`, write)).body.items.some((w: { id: string }) => w.id === m.id)).toBe(false);
+    }));
+
+  it('notify: chosen when scheduling (default true), kept for the steps that follow, changed by an edit', () =>
+    api.run(async (a) => {
+      const write = await a.token('write');
+      const svc = await a.service();
+      const window = { title: { it: 'Riavvio' }, services: [svc.key], scheduled_start: later(a, 2 * HOUR), scheduled_end: later(a, 3 * HOUR) };
+      const loud = await a.post(`${V1}/maintenance`, write, window);
+      expect(loud.body.notify).toBe(true);
+      const quiet = await a.post(`${V1}/maintenance`, write, { ...window, notify: false });
+      expect(quiet.status, quiet.text).toBe(201);
+      expect(quiet.body.notify).toBe(false);
+      const started = await a.post(`${V1}/maintenance/${quiet.body.id}/start`, write);
+      expect(started.body.notify).toBe(false);
+      // The start, by hand here as by the scheduler, follows the window's choice.
+      const told = await a.ctx.db.select().from(events).where(eq(events.maintenanceId, quiet.body.id));
+      expect(told.map((e) => [e.type, e.notify]).sort()).toEqual([['maintenance.scheduled', false], ['maintenance.started', false]]);
+      expect((await a.patch(`${V1}/maintenance/${quiet.body.id}`, write, { notify: true })).body.notify).toBe(true);
+      expect((await a.get(`${V1}/maintenance/${quiet.body.id}`, write)).body.notify).toBe(true);
+      expect(expectError(await a.patch(`${V1}/maintenance/${quiet.body.id}`, write, { notify: 'no' }), 422, 'validation_failed').fields).toHaveProperty('notify');
     }));
 });
 

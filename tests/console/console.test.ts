@@ -404,3 +404,39 @@ describe('declaring an incident and posting updates', () => {
     expect(text(log.html)).toContain('editor');
   });
 });
+
+describe('maintenance', () => {
+  it('asks whether to e-mail subscribers when scheduling (ticked by default), keeps the answer and lets an edit change it', async () => {
+    const e = new ConsoleClient(server.url);
+    await e.signIn(EDITOR);
+    const list = await e.get('/admin/maintenance');
+    expect(list.html).toContain('id="f-notify" name="notify" checked');
+    expect(text(list.html)).toContain('Avvisa gli iscritti per e-mail: all’annuncio, se si sposta, all’inizio e alla fine');
+    // A browser sends nothing for an unticked box.
+    const scheduled = await e.post('/admin/maintenance', {
+      _csrf: hidden(list.html, '_csrf'),
+      'title.it': 'Riavvio notturno dei server',
+      scheduledStart: '2027-02-10T02:00',
+      scheduledEnd: '2027-02-10T03:00',
+      services: 'web',
+    });
+    expect(scheduled.status, text(scheduled.html).slice(0, 500)).toBe(303);
+    const here = /^(\/admin\/maintenance\/[a-z0-9]+)\?ok=maintenance-scheduled$/.exec(scheduled.location ?? '')?.[1];
+    expect(here).toBeTruthy();
+    const quiet = await e.get(here!);
+    expect(quiet.html).toContain('id="f-notify" name="notify"');
+    expect(quiet.html).not.toContain('id="f-notify" name="notify" checked');
+
+    const edited = await e.post(here!, {
+      _csrf: hidden(quiet.html, '_csrf'),
+      _action: 'edit',
+      'title.it': 'Riavvio notturno dei server',
+      scheduledStart: '2027-02-10T02:00',
+      scheduledEnd: '2027-02-10T03:30',
+      services: 'web',
+      notify: 'on',
+    });
+    expect(edited.status, text(edited.html).slice(0, 500)).toBe(303);
+    expect((await e.get(here!)).html).toContain('id="f-notify" name="notify" checked');
+  });
+});

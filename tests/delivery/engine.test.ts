@@ -14,7 +14,7 @@ import { emlTransport } from '../../src/delivery/transport.ts';
 import { WorkerCrash } from '../../src/delivery/worker.ts';
 import { inTransaction } from '../../src/services/context.ts';
 import { createIncident, postIncidentUpdate } from '../../src/services/incidents.ts';
-import { scheduleMaintenance } from '../../src/services/maintenance.ts';
+import { runScheduledTransitions, scheduleMaintenance, updateMaintenance } from '../../src/services/maintenance.ts';
 import { makeService } from '../integration/factories.ts';
 import { type ResendStandin, startResendStandin } from '../support/resend-standin.ts';
 import { addSubscribers, emailWorker, resetDelivery, uid, useDeliveryDatabase } from './support.ts';
@@ -371,6 +371,51 @@ describe('embedded transport, one-off e-mails, reminders', () => {
     expect(standin.perAddress.has(followsB!.email)).toBe(false);
     const [reminder] = await env.db.select().from(emailFanouts).where(eq(emailFanouts.key, `reminder:${window.id}`));
     expect(reminder).toMatchObject({ recipients: 2, maintenanceId: window.id });
+  });
+
+  it('a window scheduled without e-mail stays silent at every step the scheduler takes; turned on later, its next step is e-mailed', async () => {
+    const a = await makeService(env.ctx());
+    const [follower] = await addSubscribers(env.db, [{ allServices: false, serviceKeys: [a.key] }]);
+    const start = new Date(env.clock.now().getTime() + 3 * 3_600_000);
+    const window = await scheduleMaintenance(env.ctx(), {
+      title: { it: 'Riavvio notturno', en: 'Nightly restart' },
+      services: [a.key],
+      scheduledStart: start,
+      scheduledEnd: new Date(start.getTime() + 3_600_000),
+      notify: false,
+    });
+    const worker = emailWorker(env, { standinUrl: standin.url });
+    await worker.drain();
+    env.clock.advance(2 * 3_600_000 + 5 * 60_000);
+    expect(await scheduleReminders(env.ctx(), { minutes: 60 })).not.toContain(window.id);
+    env.clock.set(start);
+    expect((await runScheduledTransitions(env.ctx())).started).toContain(window.id);
+    await worker.drain();
+    expect(standin.emails).toEqual([]);
+
+    // Turned on while running: its completion, taken by the scheduler, is e-mailed.
+    await updateMaintenance(env.ctx(), { maintenanceId: window.id, notify: true });
+    env.clock.set(new Date(start.getTime() + 3_600_000));
+    expect((await runScheduledTransitions(env.ctx())).completed).toContain(window.id);
+    await worker.drain();
+    expect(standin.emails.map((e) => [e.to, e.subject])).toEqual([[follower!.email, expect.stringContaining('Manutenzione completata: Riavvio notturno')]]);
+  });
+
+  it('a reminder goes out for a window whose e-mail was turned on after a silent announcement', async () => {
+    const a = await makeService(env.ctx());
+    await addSubscribers(env.db, [{ allServices: true }]);
+    const start = new Date(env.clock.now().getTime() + 3 * 3_600_000);
+    const window = await scheduleMaintenance(env.ctx(), {
+      title: { it: 'Manutenzione rete', en: 'Network maintenance' },
+      services: [a.key],
+      scheduledStart: start,
+      scheduledEnd: new Date(start.getTime() + 3_600_000),
+      notify: false,
+    });
+    await updateMaintenance(env.ctx(), { maintenanceId: window.id, notify: true });
+    env.clock.advance(2 * 3_600_000 + 5 * 60_000);
+    // Subscribers never heard of it: the reminder is their first word.
+    expect(await scheduleReminders(env.ctx(), { minutes: 60 })).toContain(window.id);
   });
 
   it('renders an update once: every batch of a fan-out shares one stored content', async () => {

@@ -31,6 +31,7 @@ const Maintenance = z
     scheduled_end: OutTimestamp,
     started_at: OutTimestamp.nullable(),
     completed_at: OutTimestamp.nullable(),
+    notify: z.boolean().openapi({ description: 'Subscribers are e-mailed about its steps (scheduled, moved, started, completed).' }),
     created_at: OutTimestamp,
     updated_at: OutTimestamp,
     services: z.array(
@@ -55,6 +56,10 @@ const ScheduleBody = z
     services: z.array(ServiceKey).min(1),
     scheduled_start: Timestamp,
     scheduled_end: Timestamp,
+    notify: z.boolean().optional().openapi({
+      description:
+        'E-mail subscribers now and when the window starts and completes, on its own or by hand (default true); the page, the feeds and webhooks carry every step either way.',
+    }),
   })
   .openapi('ScheduleMaintenance');
 
@@ -65,6 +70,7 @@ const EditBody = z
     services: z.array(ServiceKey).min(1).optional().openapi({ description: 'Only while scheduled.' }),
     scheduled_start: Timestamp.optional().openapi({ description: 'Only until it starts.' }),
     scheduled_end: Timestamp.optional().openapi({ description: 'Until it completes (extend a running window to keep it open).' }),
+    notify: z.boolean().optional().openapi({ description: 'E-mail subscribers about its next steps, a move made by this edit included; absent keeps the choice.' }),
   })
   .openapi('EditMaintenance');
 

@@ -391,6 +391,7 @@ const en: AdminDictionary = {
     startedAt: 'Started',
     completedAt: 'Completed',
     window: 'Window',
+    notify: 'E-mail subscribers: when announced, if moved, when it starts and when it ends',
     edit: 'Edit the maintenance',
     save: 'Save',
   },

@@ -425,6 +425,7 @@ const it = {
     startedAt: 'Avviata il',
     completedAt: 'Completata il',
     window: 'Finestra',
+    notify: 'Avvisa gli iscritti per e-mail: all’annuncio, se si sposta, all’inizio e alla fine',
     edit: 'Modifica la manutenzione',
     save: 'Salva',
   },

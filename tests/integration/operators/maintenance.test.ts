@@ -167,6 +167,60 @@ describe('by hand', { timeout: 120_000 }, () => {
   });
 });
 
+describe('e-mailing subscribers (notify)', { timeout: 120_000 }, () => {
+  const notifyOf = async (db: Parameters<typeof ctxFor>[0], id: string) =>
+    (await db.select().from(events).where(eq(events.maintenanceId, id)).orderBy(events.seq)).map((e) => [e.type, e.notify]);
+
+  test('on by default: scheduling, the scheduler\'s start and completion are all e-mailed', async ({ db }) => {
+    const { ctx, scheduler, window } = await setup(db);
+    expect(window.notify).toBe(true);
+    ctx.clock.set(at(1));
+    await runScheduledTransitions(scheduler);
+    ctx.clock.set(at(3));
+    await runScheduledTransitions(scheduler);
+    expect(await notifyOf(db, window.id)).toEqual([
+      ['maintenance.scheduled', true],
+      ['maintenance.started', true],
+      ['maintenance.completed', true],
+    ]);
+  });
+
+  test('off when scheduled: kept for the steps the scheduler takes on its own; an edit turns it on for what follows', async ({ db }) => {
+    const { ctx, scheduler, web } = await setup(db);
+    const quiet = await scheduleMaintenance(ctx, { title: txt('Riavvio notturno'), services: [web.key], scheduledStart: at(1), scheduledEnd: at(3), notify: false });
+    expect(quiet.notify).toBe(false);
+    ctx.clock.set(at(1));
+    expect((await runScheduledTransitions(scheduler)).started).toContain(quiet.id);
+    expect(await notifyOf(db, quiet.id)).toEqual([
+      ['maintenance.scheduled', false],
+      ['maintenance.started', false],
+    ]);
+
+    // Extended while running, with e-mail turned on: the move and the completion are e-mailed.
+    const edited = await updateMaintenance(ctx, { maintenanceId: quiet.id, scheduledEnd: at(4), notify: true });
+    expect(edited.notify).toBe(true);
+    ctx.clock.set(at(4));
+    expect((await runScheduledTransitions(scheduler)).completed).toContain(quiet.id);
+    expect(await notifyOf(db, quiet.id)).toEqual([
+      ['maintenance.scheduled', false],
+      ['maintenance.started', false],
+      ['maintenance.scheduled', true],
+      ['maintenance.completed', true],
+    ]);
+    const audit = await expectAudit(db, 'maintenance', quiet.id, 'maintenance.edit');
+    expect([(audit.before as { notify: boolean }).notify, (audit.after as { notify: boolean }).notify]).toEqual([false, true]);
+  });
+
+  test('an edit that leaves notify out keeps the choice', async ({ db }) => {
+    const { ctx, web } = await setup(db);
+    const quiet = await scheduleMaintenance(ctx, { title: txt('Riavvio'), services: [web.key], scheduledStart: at(1), scheduledEnd: at(3), notify: false });
+    await updateMaintenance(ctx, { maintenanceId: quiet.id, scheduledEnd: at(5) });
+    expect((await getMaintenanceForEdit(ctx, { maintenanceId: quiet.id })).notify).toBe(false);
+    await completeMaintenance(ctx, { maintenanceId: quiet.id });
+    expect((await notifyOf(db, quiet.id)).every(([, notify]) => notify === false)).toBe(true);
+  });
+});
+
 describe('updateMaintenance and reads', { timeout: 120_000 }, () => {
   test('texts any time, services only while scheduled, the end until completed; audited with services', async ({ db }) => {
     const { ctx, web, sending, window } = await setup(db);

@@ -1,0 +1,1 @@
+ALTER TABLE "maintenances" ADD COLUMN "notify" boolean DEFAULT true NOT NULL;
