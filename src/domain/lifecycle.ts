@@ -100,6 +100,11 @@ export function isReopen(from: IncidentStatus, to: IncidentStatus): boolean {
   return from === 'resolved' && to !== 'resolved' && to !== 'postmortem';
 }
 
+/** A milestone still to happen: neither done nor cancelled (the two states with no way out). */
+export function isOpenMilestone(state: MilestoneState): boolean {
+  return MILESTONE_TRANSITIONS[state].length > 0;
+}
+
 export type PlanProgress = {
   done: number;
   /** Milestones still meant to happen; cancelled ones are out of the plan, not failures of it. */

@@ -9,6 +9,7 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { maintenanceServices, maintenances, services } from '../../db/schema/index.ts';
 import { pickText } from '../domain/i18n.ts';
+import { isOpenMilestone } from '../domain/lifecycle.ts';
 import { formatDateTime } from '../domain/time.ts';
 import type { Locale, LocalizedText, MilestoneState, ServiceStatus } from '../domain/vocab.ts';
 import { dict, localePath } from '../i18n/index.ts';
@@ -22,6 +23,8 @@ export type AlertSource = { event: EventRow } | { reminderFor: string };
 
 export type LocalText = { text: string; locale: Locale };
 
+export type PlanStep = { title: LocalText; when: string | null; late: boolean };
+
 export type AlertView = {
   locale: Locale;
   /** "Aggiornamento", "Tappa in ritardo"… */
@@ -32,7 +35,13 @@ export type AlertView = {
   /** Markdown from operators (update, postmortem, delay reason, notice action), or null. */
   body: LocalText | null;
   services: { name: LocalText; status: string | null }[];
-  plan: { progress: string; next: { title: LocalText; when: string | null; late: boolean } | null } | null;
+  plan: {
+    progress: string;
+    /** While the incident is ongoing: the first milestone still open, what the recovery does next. */
+    next: PlanStep | null;
+    /** Once it is resolved: every milestone still open, follow-up work rather than a step of an ongoing recovery. */
+    followUp: PlanStep[];
+  } | null;
   nextUpdate: string | null;
   link: { label: string; url: string };
 };
@@ -163,12 +172,15 @@ function windowText(start: Date, end: Date, locale: Locale, timeZone: string): s
 
 function planSummary(page: IncidentPage, c: MailCopy, locale: Locale, timeZone: string): AlertView['plan'] {
   if (page.plan.total === 0) return null;
-  const next = page.plan.milestones.find((m) => m.state !== 'done' && m.state !== 'cancelled');
+  const open = page.plan.milestones
+    .filter((m) => isOpenMilestone(m.state))
+    .map((m) => ({ title: m.title, when: m.expectedAt ? formatDateTime(m.expectedAt, locale, timeZone) : null, late: m.late }));
+  // A resolved incident has no "next milestone": presenting one would read as if the recovery were still going on.
+  const resolved = page.resolvedAt !== null;
   return {
     progress: c.planProgress(page.plan.done, page.plan.total),
-    next: next
-      ? { title: next.title, when: next.expectedAt ? formatDateTime(next.expectedAt, locale, timeZone) : null, late: next.late }
-      : null,
+    next: resolved ? null : (open[0] ?? null),
+    followUp: resolved ? open : [],
   };
 }
 

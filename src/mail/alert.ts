@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { markdownToPlainText, renderMarkdown } from '../domain/markdown.ts';
 import type { Locale } from '../domain/vocab.ts';
 import { SITE } from '../i18n/index.ts';
-import { type AlertSource, type AlertView, type LocalText, loadAlertViews } from './alert-view.ts';
-import { mailCopy } from './copy.ts';
+import { type AlertSource, type AlertView, type LocalText, type PlanStep, loadAlertViews } from './alert-view.ts';
+import { type MailCopy, mailCopy } from './copy.ts';
 import { COLORS, buttonHtml, emailDocument, escapeHtml, linkHtml } from './layout.ts';
 import type { RecipientLinks } from './links.ts';
 
@@ -75,6 +75,11 @@ function renderPart(view: AlertView, slots: AlertContent['slots']): AlertPart {
   return { subject, html: renderHtml(view, subject, slots), text: renderText(view, slots) };
 }
 
+/** "expected 28 Nov 2026, 12:00 CET, past its expected date": the words around a milestone's date. */
+function stepDate(s: PlanStep, c: MailCopy): string {
+  return `${c.expected} ${s.when}${s.late ? `, ${c.late}` : ''}`;
+}
+
 /** `lang` on any text that is not in the e-mail's language, so screen readers switch voice. */
 const langAttr = (text: LocalText, view: AlertView) => (text.locale === view.locale ? '' : ` lang="${text.locale}"`);
 
@@ -111,10 +116,13 @@ function renderHtml(view: AlertView, subject: string, slots: AlertContent['slots
   if (view.plan) {
     parts.push(h2(c.plan));
     parts.push(`<p style="margin:0 0 4px;">${escapeHtml(view.plan.progress)}</p>`);
+    const step = (s: PlanStep) =>
+      `<strong${langAttr(s.title, view)}>${escapeHtml(s.title.text)}</strong>${s.when ? ` (${escapeHtml(stepDate(s, c))})` : ''}`;
     const next = view.plan.next;
-    if (next) {
-      const when = next.when ? ` (${escapeHtml(c.expected)} ${escapeHtml(next.when)}${next.late ? `, ${escapeHtml(c.late)}` : ''})` : '';
-      parts.push(`<p style="margin:0 0 12px;">${escapeHtml(c.nextMilestone)}: <strong${langAttr(next.title, view)}>${escapeHtml(next.title.text)}</strong>${when}</p>`);
+    if (next) parts.push(`<p style="margin:0 0 12px;">${escapeHtml(c.nextMilestone)}: ${step(next)}</p>`);
+    if (view.plan.followUp.length) {
+      parts.push(`<p style="margin:0 0 4px;">${escapeHtml(c.followUp)}:</p>`);
+      parts.push(`<ul style="margin:0 0 12px;padding-left:20px;">${view.plan.followUp.map((s) => `<li>${step(s)}</li>`).join('')}</ul>`);
     }
   }
   if (view.nextUpdate) {
@@ -143,9 +151,11 @@ function renderText(view: AlertView, slots: AlertContent['slots']): string {
   }
   if (view.plan) {
     lines.push('', `${c.plan}: ${view.plan.progress}`);
-    const next = view.plan.next;
-    if (next) {
-      lines.push(`${c.nextMilestone}: ${next.title.text}${next.when ? ` (${c.expected} ${next.when}${next.late ? `, ${c.late}` : ''})` : ''}`);
+    const step = (s: PlanStep) => `${s.title.text}${s.when ? ` (${stepDate(s, c)})` : ''}`;
+    if (view.plan.next) lines.push(`${c.nextMilestone}: ${step(view.plan.next)}`);
+    if (view.plan.followUp.length) {
+      lines.push(`${c.followUp}:`);
+      for (const s of view.plan.followUp) lines.push(`- ${step(s)}`);
     }
   }
   if (view.nextUpdate) lines.push('', `${c.nextUpdate}: ${view.nextUpdate}`);

@@ -12,7 +12,7 @@ import {
   services,
   statusIntervals,
 } from '../../db/schema/index.ts';
-import { allowedNext, incidentTransitionError, isOverdue } from '../domain/lifecycle.ts';
+import { allowedNext, incidentTransitionError, isOpenMilestone, isOverdue } from '../domain/lifecycle.ts';
 import type { IncidentStatus, LocalizedText, ServiceStatus, StatusSource } from '../domain/vocab.ts';
 import { recordAudit } from './audit.ts';
 import { emitEvent } from './events.ts';
@@ -118,7 +118,10 @@ export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncident
       notify: data.notify,
       event: resolving ? 'incident.resolved' : 'incident.updated',
     });
-    return { incident, update };
+    // Resolving does not close the plan: what is left open stays public, as follow-up work. The caller is told, so
+    // that an operator (or a script) who meant to finish the plan first notices.
+    const openMilestones = resolving ? (await planOf(tx, incident.id)).filter((m) => isOpenMilestone(m.state)) : [];
+    return { incident, update, openMilestones };
   });
 }
 
@@ -457,7 +460,7 @@ export type IncidentForEdit = {
   services: { id: string; key: string; name: LocalizedText; status: ServiceStatus; source: StatusSource; setByThisIncident: boolean }[];
   /** Newest first, with the status changes each announced. */
   updates: (typeof incidentUpdates.$inferSelect & { changes: { service: string; oldStatus: ServiceStatus | null; newStatus: ServiceStatus }[] })[];
-  milestones: (typeof milestones.$inferSelect & { serviceKey: string | null })[];
+  milestones: PlanMilestone[];
   faq: (typeof incidentFaq.$inferSelect)[];
   notices: (typeof dataGapNotices.$inferSelect)[];
 };
@@ -487,12 +490,7 @@ export async function getIncidentForEdit(ctx: Ctx, input: { incidentId: string }
         .innerJoin(services, eq(services.id, incidentUpdateServices.serviceId))
         .where(inArray(incidentUpdateServices.updateId, updates.map((u) => u.id)))
     : [];
-  const plan = await ctx.db
-    .select({ milestone: milestones, serviceKey: services.key })
-    .from(milestones)
-    .leftJoin(services, eq(services.id, milestones.serviceId))
-    .where(eq(milestones.incidentId, incidentId))
-    .orderBy(asc(milestones.sortOrder), asc(milestones.createdAt));
+  const plan = await planOf(ctx, incidentId);
   const faq = await ctx.db.select().from(incidentFaq).where(eq(incidentFaq.incidentId, incidentId)).orderBy(asc(incidentFaq.sortOrder), asc(incidentFaq.createdAt));
   const notices = await ctx.db.select().from(dataGapNotices).where(eq(dataGapNotices.incidentId, incidentId)).orderBy(desc(dataGapNotices.publishedAt));
   return {
@@ -511,10 +509,23 @@ export async function getIncidentForEdit(ctx: Ctx, input: { incidentId: string }
       ...u,
       changes: changes.filter((c) => c.updateId === u.id).map(({ updateId: _u, ...c }) => c),
     })),
-    milestones: plan.map((p) => ({ ...p.milestone, serviceKey: p.serviceKey })),
+    milestones: plan,
     faq,
     notices,
   };
+}
+
+type PlanMilestone = typeof milestones.$inferSelect & { serviceKey: string | null };
+
+/** The incident's recovery plan in its order, each milestone with the key of the service it restores. */
+async function planOf(ctx: Ctx, incidentId: string): Promise<PlanMilestone[]> {
+  const rows = await ctx.db
+    .select({ milestone: milestones, serviceKey: services.key })
+    .from(milestones)
+    .leftJoin(services, eq(services.id, milestones.serviceId))
+    .where(eq(milestones.incidentId, incidentId))
+    .orderBy(asc(milestones.sortOrder), asc(milestones.createdAt));
+  return rows.map((r) => ({ ...r.milestone, serviceKey: r.serviceKey }));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import {
   statusIntervals,
 } from '../../db/schema/index.ts';
 import { pickText } from '../domain/i18n.ts';
-import { isOverdue, planProgress } from '../domain/lifecycle.ts';
+import { isOpenMilestone, isOverdue, planProgress } from '../domain/lifecycle.ts';
 import { indicatorDescription, pageIndicator } from '../domain/rollup.ts';
 import { addZonedDays, startOfZonedDay, zonedDateKey } from '../domain/time.ts';
 import { barFromSeconds, sumSeconds, uptimeRatio } from '../domain/uptime.ts';
@@ -216,7 +216,7 @@ async function loadPlans(ctx: Ctx, locale: Locale, incidentIds: string[], refs: 
       actualAt: m.actualAt,
       delayReason: maybe(m.delayReason),
       service: m.serviceId ? (refs.get(m.serviceId) ?? null) : null,
-      late: m.state !== 'done' && m.state !== 'cancelled' && m.expectedAt !== null && m.expectedAt < now,
+      late: isOpenMilestone(m.state) && m.expectedAt !== null && m.expectedAt < now,
     });
     byIncident.set(m.incidentId, list);
   }

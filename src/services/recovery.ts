@@ -1,6 +1,6 @@
 import { and, asc, eq, max, ne } from 'drizzle-orm';
 import { incidentFaq, incidents, milestones, services } from '../../db/schema/index.ts';
-import { milestoneTransitionError } from '../domain/lifecycle.ts';
+import { isOpenMilestone, milestoneTransitionError } from '../domain/lifecycle.ts';
 import { recordAudit } from './audit.ts';
 import { emitEvent } from './events.ts';
 import { incidentServiceKeys } from './incidents.ts';
@@ -185,7 +185,7 @@ export async function updateMilestone(ctx: Ctx, input: In<typeof UpdateMilestone
     const [current] = await tx.db.select().from(milestones).where(eq(milestones.id, data.milestoneId)).for('update');
     if (!current) throw notFound('milestone', data.milestoneId);
     const dateMoves = data.expectedAt !== undefined && data.expectedAt?.getTime() !== current.expectedAt?.getTime();
-    if (dateMoves && (current.state === 'done' || current.state === 'cancelled')) {
+    if (dateMoves && !isOpenMilestone(current.state)) {
       throw new ServiceError('validation_failed', `The milestone is ${current.state}: its expected date no longer changes.`, {
         expectedAt: `milestone is ${current.state}`,
       });

@@ -56,6 +56,30 @@ describe('incidents', () => {
     }));
 });
 
+describe('resolving with open milestones', () => {
+  it('resolves, and names the milestones left open as follow-up work (through /resolve and through an update)', () =>
+    api.run(async (a) => {
+      const write = await a.token('write');
+      const first = await incident(a, write);
+      const open = (await a.post(`${V1}/incidents/${first.id}/milestones`, write, { title: { it: 'Recupero arretrato' }, expected_at: later(a, 4 * HOUR) })).body;
+      await a.post(`${V1}/incidents/${first.id}/milestones`, write, { title: { it: 'Server' }, state: 'done' });
+      const resolved = await a.post(`${V1}/incidents/${first.id}/resolve`, write, { body: { it: 'Risolto.' } });
+      expect(resolved.status, resolved.text).toBe(200);
+      expect(resolved.body.incident.status).toBe('resolved');
+      expect(resolved.body.open_milestones).toEqual([
+        expect.objectContaining({ id: open.id, title: { it: 'Recupero arretrato' }, state: 'planned', expected_at: later(a, 4 * HOUR), service: null }),
+      ]);
+
+      const second = await incident(a, write);
+      await a.post(`${V1}/incidents/${second.id}/milestones`, write, { title: { it: 'Verifica' }, state: 'in_progress' });
+      const monitoring = await a.post(`${V1}/incidents/${second.id}/updates`, write, { status: 'monitoring', body: { it: 'Monitoriamo.' } });
+      expect(monitoring.body.open_milestones).toEqual([]);
+      const byUpdate = await a.post(`${V1}/incidents/${second.id}/updates`, write, { status: 'resolved', body: { it: 'Risolto.' } });
+      expect(byUpdate.status, byUpdate.text).toBe(201);
+      expect(byUpdate.body.open_milestones.map((m: { title: { it: string } }) => m.title.it)).toEqual(['Verifica']);
+    }));
+});
+
 describe('recovery plan and FAQ', () => {
   it('milestones: add, edit, move through states, reorder; FAQ: add, edit, reorder, delete', () =>
     api.run(async (a) => {

@@ -440,3 +440,50 @@ describe('maintenance', () => {
     expect((await e.get(here!)).html).toContain('id="f-notify" name="notify" checked');
   });
 });
+
+describe('resolving an incident whose recovery plan has open milestones', () => {
+  it('lists them on the form when "resolved" is chosen, and a resolution from a form that did not list them is sent back first', async () => {
+    const e = new ConsoleClient(server.url);
+    await e.signIn(EDITOR);
+    const csrf = await e.csrf('/admin/incidents/new');
+    const declared = await e.post('/admin/incidents/new', {
+      _csrf: csrf, intent: 'publish', 'title.it': 'Archivio lento', impact: 'minor', status: 'investigating', 'body.it': 'Verifichiamo.',
+    });
+    expect(declared.status).toBe(303);
+    const id = /^\/admin\/incidents\/([a-z0-9]+)\?/.exec(declared.location ?? '')?.[1];
+    for (const [title, state] of [['Recupero arretrato', 'planned'], ['Indici ricostruiti', 'done']]) {
+      const added = await e.post(`/admin/incidents/${id}/plan`, { _csrf: csrf, _action: 'add', 'title.it': title!, state: state!, expectedAt: '2027-01-10T18:00' });
+      expect(added.status).toBe(303);
+    }
+
+    // An ordinary update: no warning in the way.
+    const page = await e.get(`/admin/incidents/${id}`);
+    expect(page.html).not.toContain('id="open-milestones"');
+    // The "Resolve" link opens the form on "resolved": the open milestone is listed, the done one is not.
+    const resolving = await e.get(`/admin/incidents/${id}?status=resolved`);
+    const notice = /<div class="warn-note" id="open-milestones">([\s\S]*?)<\/div>/.exec(resolving.html)?.[1] ?? '';
+    expect(text(notice)).toContain('Il piano di ripristino ha ancora una tappa aperta');
+    expect(text(notice)).toContain('Recupero arretrato');
+    expect(text(notice)).not.toContain('Indici ricostruiti');
+    expect(notice).toContain(`href="/admin/incidents/${id}/plan#m-`);
+
+    // "Resolved" chosen on a form opened for an ordinary update: sent back with the list, nothing published.
+    const form = {
+      _csrf: csrf, _action: 'update', intent: 'publish', version: hidden(page.html, 'version'), seenUpdate: hidden(page.html, 'seenUpdate'),
+      seenStatus: hidden(page.html, 'seenStatus'), status: 'resolved', impact: 'minor', 'body.it': 'Archivio di nuovo veloce.', notify: 'on', restoreServices: 'on',
+    };
+    const refused = await e.post(`/admin/incidents/${id}`, form);
+    expect(refused.status).toBe(422);
+    expect(text(refused.html)).toContain('L’incidente non è ancora risolto: il piano di ripristino ha tappe aperte');
+    expect(text(refused.html)).toContain('Recupero arretrato');
+    expect(refused.html).toContain('>Archivio di nuovo veloce.</textarea>');
+    expect(text(await fetch(`${server.url}/incidents/${id}`).then((r) => r.text()))).not.toContain('Archivio di nuovo veloce.');
+
+    // Publishing again from the form that showed them resolves.
+    const seen = [...refused.html.matchAll(/name="openMilestonesSeen" value="([^"]+)"/g)].map((m) => m[1]!);
+    expect(seen).toHaveLength(1);
+    const resolved = await e.post(`/admin/incidents/${id}`, { ...form, openMilestonesSeen: seen });
+    expect(resolved.status, text(resolved.html).slice(0, 500)).toBe(303);
+    expect(resolved.location).toBe(`/admin/incidents/${id}?ok=resolved`);
+  });
+});

@@ -44,8 +44,8 @@ async function incidentWithPlan(ctx: Ctx) {
     nextUpdateBy: new Date(Date.parse(NOW) + 2 * HOUR),
   });
   const m1 = await addMilestone(ctx, { incidentId: incident.id, title: { it: 'Ripristino code', en: 'Queues restored' }, expectedAt: new Date(Date.parse(NOW) + HOUR) });
-  await addMilestone(ctx, { incidentId: incident.id, title: { it: 'Recupero arretrato' }, expectedAt: new Date(Date.parse(NOW) + 5 * HOUR) });
-  return { svc, incident, m1 };
+  const m2 = await addMilestone(ctx, { incidentId: incident.id, title: { it: 'Recupero arretrato' }, expectedAt: new Date(Date.parse(NOW) + 5 * HOUR) });
+  return { svc, incident, m1, m2 };
 }
 
 describe('alert e-mails', () => {
@@ -134,6 +134,34 @@ describe('alert e-mails', () => {
     expect(pm.subject).toBe('[Fattura Esempio] Postmortem: Slow sending');
     expect(pm.text).toContain('Causes\n\nA full disk.');
     expect(pm.html).toContain('<h4>Causes</h4>');
+  });
+
+  test('a resolution names no next milestone: what the plan still has open is listed as follow-up work', async ({ ctx }) => {
+    const { incident, m1, m2: second } = await incidentWithPlan(ctx);
+    await changeMilestone(ctx, { milestoneId: m1.id, state: 'done' });
+    const third = await addMilestone(ctx, { incidentId: incident.id, title: { it: 'Verifica archivio', en: 'Archive check' } });
+    await resolveIncident(ctx, { incidentId: incident.id, body: { it: 'Invio regolare.', en: 'Sending is normal.' } });
+    const en = await mailFor(ctx, 'en');
+    expect(en.subject).toBe('[Fattura Esempio] Resolved: Slow sending');
+    expect(en.text).toContain('Recovery plan: 1 of 3 milestones done');
+    expect(en.text).not.toContain('Next milestone');
+    expect(en.text).toContain(
+      'Still open, as follow-up work after the resolution:\n- Recupero arretrato (expected 28 Nov 2026, 16:00 CET)\n- Archive check\n',
+    );
+    expect(en.html).not.toContain('Next milestone');
+    expect(en.html).toMatch(/<li><strong lang="it">Recupero arretrato<\/strong> \(expected 28 Nov 2026, 16:00 CET\)<\/li><li><strong>Archive check<\/strong><\/li>/);
+    const it = await mailFor(ctx, 'it');
+    expect(it.text).not.toContain('Prossima tappa');
+    expect(it.text).toContain('Ancora aperte, come lavori successivi alla risoluzione:\n- Recupero arretrato');
+
+    // Follow-up work done after the resolution: its e-mail speaks of what is left, not of a next step.
+    await changeMilestone(ctx, { milestoneId: second.id, state: 'done' });
+    const reached = await mailFor(ctx, 'en');
+    expect(reached.subject).toBe('[Fattura Esempio] Milestone reached: Recupero arretrato');
+    expect(reached.text).not.toContain('Next milestone');
+    expect(reached.text).toContain('Still open, as follow-up work after the resolution:\n- Archive check\n');
+    await changeMilestone(ctx, { milestoneId: third.id, state: 'cancelled' });
+    expect((await mailFor(ctx, 'en')).text).not.toContain('Still open');
   });
 
   test('milestones: reached and delayed, with the reason', async ({ ctx }) => {

@@ -58,6 +58,13 @@ const IncidentWithUpdate = z
   .object({ incident: Incident, update: IncidentUpdate })
   .openapi('IncidentWithUpdate', { description: 'The incident after the change, and the update that was posted.' });
 
+const IncidentWithUpdateAndPlan = IncidentWithUpdate.extend({
+  open_milestones: z.array(Milestone).openapi({
+    description:
+      'When this update resolved the incident: the recovery plan\'s milestones still open (neither done nor cancelled), in plan order. Resolving does not close them: they stay on the public page as follow-up work, so mark them done or cancelled if the work is over. Empty otherwise.',
+  }),
+}).openapi('IncidentWithUpdateAndPlan', { description: 'The incident after the update, the update, and what its recovery plan still has open if it was resolved.' });
+
 const IncidentList = z.object({ items: z.array(IncidentListItem), total: z.number().int() }).openapi('IncidentList');
 
 const IncidentDetail = Incident.extend({
@@ -237,12 +244,12 @@ export function incidentRoutes(app: V1App) {
       description:
         'Posts an update (texts per language), moves the services listed, and sets or clears the promised next update, all at once. Send `expected_version` so that an update someone else posted meanwhile is not silently followed by yours.',
       request: { params: IdParam, body: jsonBody(PostUpdateBody) },
-      responses: { 201: jsonResponse(IncidentWithUpdate, 'The incident after the update, and the update.') },
+      responses: { 201: jsonResponse(IncidentWithUpdateAndPlan, 'The incident after the update, the update, and the milestones a resolution left open.') },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
       const result = await postIncidentUpdate(c.var.ctx, { ...fromWire(c.req.valid('json')), incidentId: id });
-      return c.json(out(IncidentWithUpdate, result), 201);
+      return c.json(out(IncidentWithUpdateAndPlan, { ...result, openMilestones: result.openMilestones.map(milestoneView) }), 201);
     },
   );
 
@@ -254,14 +261,14 @@ export function incidentRoutes(app: V1App) {
       operationId: 'resolveIncident',
       summary: 'Resolve an incident',
       description:
-        'Posts the resolving update and, unless `restore_services` is false, restores the services this incident had moved. Services whose status someone else set since are left alone.',
+        'Posts the resolving update and, unless `restore_services` is false, restores the services this incident had moved. Services whose status someone else set since are left alone. Milestones of the recovery plan that are not done or cancelled stay open and public, as follow-up work: the answer lists them in `open_milestones`.',
       request: { params: IdParam, body: jsonBody(ResolveBody) },
-      responses: { 200: jsonResponse(IncidentWithUpdate, 'The resolved incident and the resolving update.') },
+      responses: { 200: jsonResponse(IncidentWithUpdateAndPlan, 'The resolved incident, the resolving update and the milestones left open.') },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
       const result = await resolveIncident(c.var.ctx, { ...fromWire(c.req.valid('json')), incidentId: id });
-      return c.json(out(IncidentWithUpdate, result), 200);
+      return c.json(out(IncidentWithUpdateAndPlan, { ...result, openMilestones: result.openMilestones.map(milestoneView) }), 200);
     },
   );
 

@@ -210,6 +210,11 @@ const en: AdminDictionary = {
     conflictNew: 'Updates published after you opened the page:',
     conflictOther: 'Other incident details changed (title, impact, postmortem or update promise).',
     resolvedHint: '"Resolved" closes the incident and removes the update promise.',
+    openMilestonesTitle: (n: number) => (n === 1 ? 'The recovery plan still has one open milestone' : `The recovery plan still has ${n} open milestones`),
+    openMilestonesBody:
+      'Resolving the incident does not close them: they stay on the public page, and in the resolution e-mail, as follow-up work. If they are finished or no longer needed, mark them done or cancelled in the plan before resolving.',
+    openMilestonesConfirm: 'The incident is not resolved yet: its recovery plan has open milestones, listed in the form. To resolve it anyway, publish again.',
+    openMilestonesPlan: 'Open the recovery plan',
   },
 
   preview: {

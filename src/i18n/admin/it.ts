@@ -244,6 +244,11 @@ const it = {
     conflictNew: 'Aggiornamenti pubblicati dopo che hai aperto la pagina:',
     conflictOther: 'Sono cambiati altri dati dell’incidente (titolo, impatto, analisi o promessa di aggiornamento).',
     resolvedHint: 'Con «Risolto» l’incidente si chiude e la promessa di aggiornamento viene tolta.',
+    openMilestonesTitle: (n: number) => (n === 1 ? 'Il piano di ripristino ha ancora una tappa aperta' : `Il piano di ripristino ha ancora ${n} tappe aperte`),
+    openMilestonesBody:
+      'Risolvere l’incidente non le chiude: restano sulla pagina pubblica, e nell’e-mail di risoluzione, come lavori successivi. Se sono concluse o non servono più, segnale come completate o annullate nel piano prima di risolvere.',
+    openMilestonesConfirm: 'L’incidente non è ancora risolto: il piano di ripristino ha tappe aperte, elencate nel modulo. Per risolverlo comunque, pubblica di nuovo.',
+    openMilestonesPlan: 'Apri il piano di ripristino',
   },
 
   preview: {

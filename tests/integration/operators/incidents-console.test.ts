@@ -106,6 +106,25 @@ describe('the promised next update', { timeout: 120_000 }, () => {
 });
 
 describe('resolveIncident', { timeout: 120_000 }, () => {
+  test('answers with the milestones it leaves open (neither done nor cancelled), in plan order; an ordinary update with none', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const svc = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+    const incident = await open(ctx);
+    const done = await addMilestone(ctx, { incidentId: incident.id, title: txt('Server ripristinati'), state: 'done' });
+    const later = await addMilestone(ctx, { incidentId: incident.id, title: txt('Recupero arretrato'), service: svc.key, state: 'in_progress' });
+    const dropped = await addMilestone(ctx, { incidentId: incident.id, title: txt('Canale provvisorio'), state: 'cancelled' });
+    const audit = await addMilestone(ctx, { incidentId: incident.id, title: txt('Verifica finale') });
+    const noted = await postIncidentUpdate(ctx, { incidentId: incident.id, status: 'monitoring', body: txt('Monitoriamo.') });
+    expect(noted.openMilestones).toEqual([]);
+    const { openMilestones } = await resolveIncident(ctx, { incidentId: incident.id, body: txt('Risolto.') });
+    expect(openMilestones.map((m) => [m.id, m.state, m.serviceKey])).toEqual([
+      [later.id, 'in_progress', svc.key],
+      [audit.id, 'planned', null],
+    ]);
+    expect(openMilestones.map((m) => m.id)).not.toContain(done.id);
+    expect(openMilestones.map((m) => m.id)).not.toContain(dropped.id);
+  });
+
   test('resolves and brings back to operational the services this incident set, leaving others alone', async ({ db }) => {
     const ctx = ctxFor(db, { now: T });
     const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
