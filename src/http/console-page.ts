@@ -5,10 +5,11 @@
  */
 import type { AstroGlobal } from 'astro';
 import type { Locale } from '../domain/vocab.ts';
-import { type AdminDictionary, adminDict } from '../i18n/admin/index.ts';
+import { type AdminDictionary, adminDict, fieldName } from '../i18n/admin/index.ts';
 import { type PublicOperator, checkCsrf, csrfTokenFor, operatorActor } from '../services/auth.ts';
 import type { Ctx } from '../services/context.ts';
 import { ServiceError } from '../services/errors.ts';
+import { VersionConflict } from '../services/incidents.ts';
 import { type Permission, grants } from '../services/permissions.ts';
 import { type FieldErrors, FormReader, LOCALE_COOKIE, SIGN_IN_PATH, consoleLocale } from './console.ts';
 import { escapeHtml } from '../domain/html.ts';
@@ -124,8 +125,18 @@ export function failureOf(error: unknown, t: AdminDictionary): Failure {
       ? t.errors.validation
       : error.code === 'forbidden'
         ? t.errors.forbidden
-        : translateMessage(error.message, t);
+        : error instanceof VersionConflict
+          ? t.errors.versionConflict(conflictChanges(error, t), error.by)
+          : translateMessage(error.message, t);
   return { message, fields, status: HTTP_STATUS[error.code], code: error.code };
+}
+
+/**
+ * What a colleague changed in an incident, named as the console's forms name it, leaving out `except` (a page
+ * that says more about a field). The resolution time is always left out: it only moves with the status.
+ */
+export function conflictChanges(error: VersionConflict, t: AdminDictionary, except: readonly string[] = []): string[] {
+  return error.changed.filter((f) => f !== 'resolvedAt' && !except.includes(f)).map((f) => fieldName(t, f));
 }
 
 /** The refusal a viewer gets before any service is called (the service would refuse too). */
@@ -186,7 +197,7 @@ export function messagePage(
 ${kept
   .map(
     ([name, value], i) =>
-      `<p><label for="kept-${i}" style="font-weight: 600;">${escapeHtml(name)}</label><br>` +
+      `<p><label for="kept-${i}" style="font-weight: 600;">${escapeHtml(fieldName(t, name))}</label><br>` +
       `<textarea id="kept-${i}" readonly rows="6" lang="${name.endsWith('.en') ? 'en' : 'it'}" style="width: 100%; font: inherit;">${escapeHtml(value)}</textarea></p>`,
   )
   .join('\n')}</section>`

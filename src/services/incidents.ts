@@ -534,11 +534,32 @@ async function planOf(ctx: Ctx, incidentId: string): Promise<PlanMilestone[]> {
 const WATCHED_FIELDS = ['status', 'impact', 'title', 'nextUpdateBy', 'resolvedAt', 'postmortem'] as const;
 
 /**
+ * The conflict of a write based on an old version, with what it found as facts besides the (English) message, so
+ * that the console can say it in its own language.
+ */
+export class VersionConflict extends ServiceError {
+  // Plain fields, not constructor parameter properties (see ServiceError).
+  /** The incident's fields that differ from the version the author started from. */
+  readonly changed: (typeof WATCHED_FIELDS)[number][];
+  /** Updates posted since that version. */
+  readonly newUpdates: number;
+  /** Who wrote since: operators by name, other actors as recorded ("token:<id>"). */
+  readonly by: string[];
+  constructor(message: string, fields: Record<string, string>, facts: Pick<VersionConflict, 'changed' | 'newUpdates' | 'by'>) {
+    super('conflict', message, fields);
+    this.name = 'VersionConflict';
+    this.changed = facts.changed;
+    this.newUpdates = facts.newUpdates;
+    this.by = facts.by;
+  }
+}
+
+/**
  * The conflict error for a write based on an old version: compares the incident as the author saw it (from the
  * audit row that produced their version) with the incident now, and names the fields, the updates posted since
  * and who wrote them.
  */
-async function versionConflict(tx: Ctx, current: IncidentRow, expected: number, retry: string): Promise<ServiceError> {
+async function versionConflict(tx: Ctx, current: IncidentRow, expected: number, retry: string): Promise<VersionConflict> {
   const history = await tx.db
     .select({ actor: auditLog.actor, action: auditLog.action, after: auditLog.after })
     .from(auditLog)
@@ -548,6 +569,7 @@ async function versionConflict(tx: Ctx, current: IncidentRow, expected: number, 
   const seen = history.find((h) => versionOf(h.after) === expected)?.after as Record<string, unknown> | undefined;
   const later = history.filter((h) => versionOf(h.after) > expected);
 
+  const changedFields: (typeof WATCHED_FIELDS)[number][] = [];
   const changed: string[] = [];
   const fields: Record<string, string> = { expectedVersion: `current version is ${current.version}` };
   if (seen) {
@@ -555,6 +577,7 @@ async function versionConflict(tx: Ctx, current: IncidentRow, expected: number, 
     for (const f of WATCHED_FIELDS) {
       if (stableJson(seen[f] ?? null) === stableJson(now[f] ?? null)) continue;
       const describe = (v: unknown) => (v == null ? 'none' : typeof v === 'string' ? v : (v as LocalizedText).it ?? stableJson(v));
+      changedFields.push(f);
       changed.push(f === 'status' || f === 'impact' ? `${f} (${describe(seen[f])} → ${describe(now[f])})` : f);
       fields[f] = 'changed by someone else';
     }
@@ -565,10 +588,10 @@ async function versionConflict(tx: Ctx, current: IncidentRow, expected: number, 
   const who = await actorNames(tx, [...new Set(later.map((h) => h.actor))]);
   const what = changed.length ? ` Changed: ${changed.join('; ')}.` : '';
   const by = who.length ? ` By: ${who.join(', ')}.` : '';
-  return new ServiceError(
-    'conflict',
+  return new VersionConflict(
     `This incident changed while you were editing: it is now at version ${current.version}, you started from version ${expected}.${what}${by} Reload it, check the latest state, then ${retry}.`,
     fields,
+    { changed: changedFields, newUpdates: posted, by: who },
   );
 }
 

@@ -314,6 +314,11 @@ describe('declaring an incident and posting updates', () => {
     expect(text(second.html)).toContain('Nel frattempo qualcun altro ha modificato questo incidente');
     expect(text(second.html)).toContain('Correzione applicata, monitoriamo.');
     expect(text(second.html)).toContain('da «Causa individuata» a «In monitoraggio»');
+    // Who wrote in between, in Italian: the service's English explanation is not appended.
+    const box = /<div class="warn-note" role="alert" id="conflict">([\s\S]*?)<form/.exec(second.html)?.[1] ?? '';
+    expect(text(box)).toContain('Modifiche di: editor.');
+    expect(text(box)).not.toMatch(/This incident changed|version|Reload/);
+    expect(box).not.toContain('lang="en"');
     expect(second.html).toContain('>Il mio testo lungo e importante.</textarea>');
     // The form now carries the current version: sending it again goes through.
     const retry = await e.post(`/admin/incidents/${incidentId}`, {
@@ -485,5 +490,89 @@ describe('resolving an incident whose recovery plan has open milestones', () => 
     const resolved = await e.post(`/admin/incidents/${id}`, { ...form, openMilestonesSeen: seen });
     expect(resolved.status, text(resolved.html).slice(0, 500)).toBe(303);
     expect(resolved.location).toBe(`/admin/incidents/${id}?ok=resolved`);
+  });
+});
+
+describe('conflicts and refusals in the console\'s language', () => {
+  async function declare(e: ConsoleClient, title: string) {
+    const declared = await e.post('/admin/incidents/new', {
+      _csrf: await e.csrf('/admin/incidents/new'), intent: 'publish', 'title.it': title, impact: 'minor', status: 'investigating', 'body.it': 'Verifichiamo.',
+    });
+    expect(declared.status).toBe(303);
+    return /^\/admin\/incidents\/([a-z0-9]+)\?/.exec(declared.location ?? '')![1]!;
+  }
+
+  it('names what a colleague changed and who, in English on the English console, with no Italian or service text', async () => {
+    const e = new ConsoleClient(server.url);
+    e.cookies.set('vedetta_console_lang', 'en');
+    await e.signIn(EDITOR);
+    const id = await declare(e, 'Portale lento');
+    const stale = await e.get(`/admin/incidents/${id}`);
+    // A colleague (the administrator) raises the impact meanwhile.
+    const page = await admin.get(`/admin/incidents/${id}`);
+    const raised = await admin.post(`/admin/incidents/${id}`, {
+      _csrf: hidden(page.html, '_csrf'), _action: 'edit', version: hidden(page.html, 'version'), 'title.it': 'Portale lento', impact: 'critical',
+    });
+    expect(raised.status).toBe(303);
+    const refused = await e.post(`/admin/incidents/${id}`, {
+      _csrf: hidden(stale.html, '_csrf'), _action: 'update', intent: 'publish', version: hidden(stale.html, 'version'),
+      seenUpdate: hidden(stale.html, 'seenUpdate'), seenStatus: hidden(stale.html, 'seenStatus'), status: 'identified', impact: 'minor',
+      'body.it': 'Causa trovata.', nextUpdateBy: '',
+    });
+    expect(refused.status).toBe(409);
+    const box = text(/<div class="warn-note" role="alert" id="conflict">([\s\S]*?)<form/.exec(refused.html)?.[1] ?? '');
+    expect(box).toContain('Someone else changed this incident in the meantime');
+    expect(box).toContain('Details changed: Impact.');
+    expect(box).toContain('Changed by: Administrator.');
+    expect(box).not.toMatch(/This incident changed while|you started from version|Reload it/);
+
+    // The title-and-impact form, written on the same old version: the summary names the fields as the forms do.
+    const edit = await e.post(`/admin/incidents/${id}`, {
+      _csrf: hidden(stale.html, '_csrf'), _action: 'edit', version: hidden(stale.html, 'version'), 'title.it': 'Portale molto lento', impact: 'major',
+    });
+    expect(edit.status).toBe(409);
+    const summary = text(/<div class="error-summary"[^>]*>([\s\S]*?)<\/div>/.exec(edit.html)?.[1] ?? '');
+    expect(summary).toContain('This incident was changed in the meantime by Administrator (changed: Impact).');
+    expect(summary).toContain('Version: current version is');
+    expect(summary).toContain('Impact: changed by someone else');
+    expect(summary).not.toContain('expectedVersion');
+  });
+
+  it('says the same in Italian on the Italian console', async () => {
+    const e = new ConsoleClient(server.url);
+    await e.signIn(EDITOR);
+    const id = await declare(e, 'Ricezione lenta');
+    const stale = await e.get(`/admin/incidents/${id}`);
+    const page = await admin.get(`/admin/incidents/${id}`);
+    await admin.post(`/admin/incidents/${id}`, {
+      _csrf: hidden(page.html, '_csrf'), _action: 'edit', version: hidden(page.html, 'version'), 'title.it': 'Ricezione ferma', impact: 'minor',
+    });
+    const edit = await e.post(`/admin/incidents/${id}`, {
+      _csrf: hidden(stale.html, '_csrf'), _action: 'edit', version: hidden(stale.html, 'version'), 'title.it': 'Ricezione lentissima', impact: 'minor',
+    });
+    expect(edit.status).toBe(409);
+    const summary = text(/<div class="error-summary"[^>]*>([\s\S]*?)<\/div>/.exec(edit.html)?.[1] ?? '');
+    expect(summary).toContain('Nel frattempo questo incidente è stato modificato da Administrator (cambiati: Titolo).');
+    expect(summary).toContain('Versione: la versione attuale è la');
+    expect(summary).toContain('Titolo: cambiato da qualcun altro');
+    expect(summary).not.toMatch(/\bchanged\b|\bversion\b|\btitle\b|expectedVersion/);
+  });
+
+  it('labels the texts a refused post hands back with the fields\' names, in the console\'s language', async () => {
+    const e = new ConsoleClient(server.url);
+    await e.signIn(EDITOR);
+    const typed = { 'title.it': 'Titolo scritto', 'title.en': 'Written title', 'windows.0.scope.it': 'Aree principali', 'delayReason.en': 'Supplier late' };
+    const it = await e.post('/admin/incidents/new', { _csrf: 'stale', ...typed });
+    expect(it.status).toBe(403);
+    const labels = (html: string) => [...html.matchAll(/<label for="kept-\d+"[^>]*>([^<]*)<\/label>/g)].map((m) => m[1]);
+    expect(labels(it.html)).toEqual([
+      'Titolo (Italiano)',
+      'Titolo (Inglese (English))',
+      'Finestra 1: Ambito (es. «la maggior parte delle aree») (Italiano)',
+      'Motivo del ritardo (Inglese (English))',
+    ]);
+    e.cookies.set('vedetta_console_lang', 'en');
+    const en = await e.post('/admin/incidents/new', { _csrf: 'stale', ...typed });
+    expect(labels(en.html)).toEqual(['Title (Italian (italiano))', 'Title (English)', 'Window 1: Scope (e.g. &quot;most client areas&quot;) (Italian (italiano))', 'Reason for the delay (English)']);
   });
 });

@@ -69,6 +69,8 @@ const en: AdminDictionary = {
     badDate: 'not a valid date and time',
     badNumber: 'must be a whole number',
     fieldPrefix: 'Error:',
+    versionConflict: (changed: string[], by: string[]) =>
+      `This incident was changed in the meantime${by.length ? ` by ${by.join(', ')}` : ''}${changed.length ? ` (changed: ${changed.join(', ')})` : ''}. Check the current details and send again if still needed.`,
   },
 
   serviceMessages: {
@@ -209,6 +211,8 @@ const en: AdminDictionary = {
     conflictStatus: (from: string, to: string) => `Status: from "${from}" to "${to}".`,
     conflictNew: 'Updates published after you opened the page:',
     conflictOther: 'Other incident details changed (title, impact, postmortem or update promise).',
+    conflictChanged: (fields: string) => `Details changed: ${fields}.`,
+    conflictBy: (names: string) => `Changed by: ${names}.`,
     resolvedHint: '"Resolved" closes the incident and removes the update promise.',
     openMilestonesTitle: (n: number) => (n === 1 ? 'The recovery plan still has one open milestone' : `The recovery plan still has ${n} open milestones`),
     openMilestonesBody:

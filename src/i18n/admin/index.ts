@@ -11,5 +11,7 @@ export function adminDict(locale: Locale): AdminDictionary {
   return DICTIONARIES[locale];
 }
 
+export { fieldName } from './field-names.ts';
+
 /** Labels of the shared vocabularies (statuses, impacts) in both languages, for the public-page preview. */
 export { vocabulary } from './vocabulary.ts';

@@ -71,6 +71,8 @@ const it = {
     badDate: 'data e ora non valide',
     badNumber: 'deve essere un numero intero',
     fieldPrefix: 'Errore:',
+    versionConflict: (changed: string[], by: string[]) =>
+      `Nel frattempo questo incidente è stato modificato${by.length ? ` da ${by.join(', ')}` : ''}${changed.length ? ` (cambiati: ${changed.join(', ')})` : ''}. Controlla i dati attuali e invia di nuovo se serve ancora.`,
   },
 
   /** Exact messages from the service layer (English) shown in Italian. */
@@ -86,6 +88,7 @@ const it = {
     'must be an e-mail address': 'deve essere un indirizzo e-mail',
     'at least 12 characters': 'almeno 12 caratteri',
     'not right': 'non è corretta',
+    'changed by someone else': 'cambiato da qualcun altro',
     'already used': 'già in uso',
     'lower-case letters, digits and dashes, up to 48 characters': 'solo lettere minuscole, cifre e trattini, massimo 48 caratteri',
     'lower-case letters, digits and dashes': 'solo lettere minuscole, cifre e trattini',
@@ -243,6 +246,8 @@ const it = {
     conflictStatus: (from: string, to: string) => `Stato: da «${from}» a «${to}».`,
     conflictNew: 'Aggiornamenti pubblicati dopo che hai aperto la pagina:',
     conflictOther: 'Sono cambiati altri dati dell’incidente (titolo, impatto, analisi o promessa di aggiornamento).',
+    conflictChanged: (fields: string) => `Dati cambiati: ${fields}.`,
+    conflictBy: (names: string) => `Modifiche di: ${names}.`,
     resolvedHint: 'Con «Risolto» l’incidente si chiude e la promessa di aggiornamento viene tolta.',
     openMilestonesTitle: (n: number) => (n === 1 ? 'Il piano di ripristino ha ancora una tappa aperta' : `Il piano di ripristino ha ancora ${n} tappe aperte`),
     openMilestonesBody:

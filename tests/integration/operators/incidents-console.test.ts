@@ -8,6 +8,7 @@ import {
   postIncidentUpdate,
   resolveIncident,
   updateIncident,
+  VersionConflict,
 } from '../../../src/services/incidents.ts';
 import { addFaqEntry, addMilestone } from '../../../src/services/recovery.ts';
 import { dbTest as test } from '../../support/db.ts';
@@ -50,6 +51,9 @@ describe('updateIncident', { timeout: 120_000 }, () => {
     expect(error.message).toContain('Maria Rossi');
     expect(error.message).not.toContain('title');
     expect(error.fields).toMatchObject({ expectedVersion: 'current version is 2', status: expect.any(String), impact: expect.any(String) });
+    // The same facts apart from the English message, for the console to word in its language.
+    expect(error).toBeInstanceOf(VersionConflict);
+    expect(error).toMatchObject({ changed: ['status', 'impact'], newUpdates: 1, by: ['Maria Rossi'] });
 
     // postIncidentUpdate explains its conflicts the same way.
     const posting = await expectServiceError(
