@@ -10,6 +10,7 @@ import { configureLog } from './app/log.ts';
 import { installShutdown, isDraining } from './app/lifecycle.ts';
 import { createHealthRoutes } from './http/health.ts';
 import { createMetricsRoute, observability } from './http/observability.ts';
+import { standardReasonPhrase } from './http/reason-phrase.ts';
 import { databaseFaults, onAppError } from './http/faults.ts';
 import { publicCacheMiddleware } from './http/cache/middleware.ts';
 import { publicCache } from './http/cache/store.ts';
@@ -34,7 +35,9 @@ const closeAll = async () => {
 installShutdown(closeAll, { graceMs: config.shutdownGraceMs ?? 10_000 });
 
 const app = new Hono();
-// Request id, JSON log line and metrics for every request, so it runs first.
+// Outermost, so that it sees every answer last, error pages included.
+app.use('*', standardReasonPhrase());
+// Request id, JSON log line and metrics for every request, so it runs before anything that answers.
 app.use('*', observability());
 // Before any route reads a body (the provider's webhook among them).
 app.use('*', pageBodyLimit());

@@ -4,6 +4,8 @@
  * and operator Markdown never reaching the reader as a script.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,26 @@ import { MIGRATIONS_DIR, ROOT } from '../support/paths.ts';
 import { type RunningServer, startServer, useServer } from '../support/server.ts';
 
 type Page = { status: number; html: string; contentType: string };
+
+/** The status line exactly as the server writes it (fetch hides the reason phrase, so the request is raw). */
+function statusLine(port: number, method: string, path: string, headers: Record<string, string>, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      const end = received.indexOf('\r\n');
+      if (end !== -1) {
+        socket.destroy();
+        resolve(received.slice(0, end));
+      }
+    });
+    socket.once('error', reject);
+    const head = { Host: `127.0.0.1:${port}`, Connection: 'close', 'Content-Length': String(Buffer.byteLength(body)), ...headers };
+    socket.write(`${method} ${path} HTTP/1.1\r\n${Object.entries(head).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
+  });
+}
 
 async function get(base: string, path: string): Promise<Page> {
   const response = await fetch(`${base}${path}`, { redirect: 'manual' });
@@ -238,6 +260,20 @@ describe('public pages with the demo scenario', () => {
       expect(page.html, path).toMatch(new RegExp(`<html lang="${lang}"`));
       expect(text(page.html), path).toContain(title);
       expect(page.html, path).toContain('name="robots" content="noindex"');
+    }
+  });
+
+  it('sends the standard reason phrase of each status, not "OK" on a page that answers an error', async () => {
+    const form = 'application/x-www-form-urlencoded';
+    for (const [method, path, body, status] of [
+      ['GET', '/', '', 200],
+      ['GET', '/incidents/nope', '', 404],
+      // Pages that set Astro.response.status themselves: a subscription form with no address, a forged sign-in.
+      ['POST', '/subscribe', 'email=', 400],
+      ['POST', '/admin/sign-in', 'email=a%40example.org&password=x&_csrf=forged', 403],
+    ] as const) {
+      const line = await statusLine(server.port, method, path, body ? { 'Content-Type': form, Origin: server.url } : {}, body);
+      expect(line, `${method} ${path}`).toBe(`HTTP/1.1 ${status} ${STATUS_CODES[status]}`);
     }
   });
 });
