@@ -35,6 +35,11 @@ export default defineConfig({
     routing: { prefixDefaultLocale: false },
   },
   vite: {
+    build: {
+      // Astro inlines a small processed <script> into the page, which the CSP (script-src 'self') would refuse:
+      // scripts always go to their own file under /_astro/. Other assets keep Vite's default rule.
+      assetsInlineLimit: (file) => (file.endsWith('.js') ? false : undefined),
+    },
     // PGlite loads its WASM and data files relative to its own module: bundling it breaks those paths.
     ssr: { external: ['@electric-sql/pglite'] },
   },

@@ -9,6 +9,11 @@
  * they are the button's accessible name. No second copy for screen readers, no ids, no ARIA wiring: the page is
  * a third of the bytes it was, and a cold render of the home page costs about that much less (README,
  * "Large history"). The tooltip's swatch and the "phones show 30 days" rule come from CSS (global.css).
+ *
+ * A strip is one tab stop, not 90: only today's bar is in the tab order (tabindex="-1" on the others), so the
+ * home page is not 630 Tab presses long. UptimeBars.astro's script moves between days with the arrow keys;
+ * without it, the other days stay readable by hover, by a screen reader's reading keys, and in the service
+ * page's day-by-day table (UptimeDays.astro).
  */
 import { escapeHtml } from '../domain/html.ts';
 import { BoundedMemo } from '../domain/memo.ts';
@@ -24,11 +29,16 @@ import type { DayBarView } from '../services/views.ts';
  */
 const closedDays = new BoundedMemo<string>(8_192);
 
+/** The levels counted as "a day with disruption" in the strip's summary (maintenance was announced). */
+const DISRUPTED: ReadonlySet<DayBarView['level']> = new Set(['degraded', 'partial', 'major']);
+
 export function uptimeBarsHtml(opts: { bars: DayBarView[]; locale: Locale; name: string }): string {
   const { bars, locale, name } = opts;
   const t = dict(locale);
   const count = bars.length;
-  const out: string[] = [`<ol class="bars" aria-label="${escapeHtml(t.bars.label(name))}">`];
+  // The strip's name sums it up for a screen reader arriving on today's bar: whose days, and how many went wrong.
+  const disrupted = bars.filter((b) => DISRUPTED.has(b.level)).length;
+  const out: string[] = [`<ol class="bars" aria-label="${escapeHtml(t.bars.label(name, count, disrupted))}">`];
   bars.forEach((bar, i) => {
     // Keep the tooltip inside the strip: anchored left, centred (no class), or anchored right.
     const third = i / Math.max(1, count - 1);
@@ -61,7 +71,9 @@ function barHtml(bar: DayBarView, pos: string, isToday: boolean, locale: Locale)
   // Spaces between the parts: the accessible name is their text run together.
   return [
     pos ? `<li class="${pos}">` : '<li>',
-    `<button type="button" class="bar lvl-${bar.level}${isToday ? ' is-today' : ''}"><span class="bar-tip">`,
+    isToday
+      ? `<button type="button" class="bar lvl-${bar.level} is-today"><span class="bar-tip">`
+      : `<button type="button" class="bar lvl-${bar.level}" tabindex="-1"><span class="bar-tip">`,
     `<strong>${date}${isToday ? ` · ${escapeHtml(t.bars.todaySoFar)}` : ''}</strong> `,
     `<span class="tip-level">${escapeHtml(t.dayLevel[bar.level])}</span> `,
     bar.uptime === null
@@ -73,15 +85,24 @@ function barHtml(bar: DayBarView, pos: string, isToday: boolean, locale: Locale)
   ].join('');
 }
 
-/** Time per status; left out for a day that was entirely operational, where it would only repeat "100%". */
-function statesHtml(bar: DayBarView, locale: Locale): string {
+/**
+ * A day's time per status as "label: duration" lines, shared with the service page's day table; none for a day
+ * that was entirely operational, where they would only repeat "100%".
+ */
+export function stateTimes(bar: DayBarView, locale: Locale): string[] {
   const t = dict(locale);
   const states = SERVICE_STATUSES.filter((s) => bar.seconds[s] >= 60);
   const unknown = bar.level !== 'nodata' && bar.noDataSeconds >= 60;
-  if (states.length === 0 || (!unknown && states.length === 1 && states[0] === 'operational')) return '';
-  const lines = states.map((s) => `<span>${escapeHtml(t.serviceStatus[s])}: ${escapeHtml(formatSeconds(bar.seconds[s], locale))}</span>`);
-  if (unknown) lines.push(`<span>${escapeHtml(t.dayLevel.nodata)}: ${escapeHtml(formatSeconds(bar.noDataSeconds, locale))}</span>`);
-  return ` <span class="tip-states">${lines.join(' ')}</span>`;
+  if (states.length === 0 || (!unknown && states.length === 1 && states[0] === 'operational')) return [];
+  const lines = states.map((s) => `${t.serviceStatus[s]}: ${formatSeconds(bar.seconds[s], locale)}`);
+  if (unknown) lines.push(`${t.dayLevel.nodata}: ${formatSeconds(bar.noDataSeconds, locale)}`);
+  return lines;
+}
+
+function statesHtml(bar: DayBarView, locale: Locale): string {
+  const lines = stateTimes(bar, locale);
+  if (lines.length === 0) return '';
+  return ` <span class="tip-states">${lines.map((l) => `<span>${escapeHtml(l)}</span>`).join(' ')}</span>`;
 }
 
 function incidentsHtml(bar: DayBarView, locale: Locale): string {

@@ -155,7 +155,8 @@ const en: Dictionary = {
   },
 
   bars: {
-    label: (name: string) => `Daily uptime of ${name}`,
+    label: (name: string, days: number, disrupted: number) =>
+      `Daily uptime of ${name} over the last ${days} days: ${disrupted === 0 ? 'no day' : disrupted === 1 ? '1 day' : `${disrupted} days`} with disruption`,
     ninetyDaysAgo: '90 days ago',
     thirtyDaysAgo: '30 days ago',
     today: 'Today',
@@ -164,7 +165,13 @@ const en: Dictionary = {
     uptime: 'Uptime',
     noData: 'No data for this day',
     incidents: 'Incidents that day',
-    keyboardHint: 'Each bar is one day: hover it or move the focus to it with Tab for details.',
+    keyboardHint: 'Each bar is one day: hover it for details, or Tab to today’s bar.',
+    arrowsHint: 'The left and right arrow keys move to the day before or after; Home and End go to the first and the last.',
+    dayTableHint: 'Each service’s page also has a day-by-day table.',
+    dayTable: (days: number) => `Day by day (last ${days} days)`,
+    day: 'Day',
+    level: 'Day’s status',
+    details: 'Details',
   },
 
   service: {

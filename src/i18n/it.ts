@@ -157,7 +157,8 @@ const it = {
   },
 
   bars: {
-    label: (name: string) => `Disponibilità giornaliera di ${name}`,
+    label: (name: string, days: number, disrupted: number) =>
+      `Disponibilità giornaliera di ${name} negli ultimi ${days} giorni: ${disrupted === 0 ? 'nessun giorno' : disrupted === 1 ? '1 giorno' : `${disrupted} giorni`} con disservizi`,
     ninetyDaysAgo: '90 giorni fa',
     thirtyDaysAgo: '30 giorni fa',
     today: 'Oggi',
@@ -166,7 +167,13 @@ const it = {
     uptime: 'Disponibilità',
     noData: 'Nessun dato per questo giorno',
     incidents: 'Incidenti del giorno',
-    keyboardHint: 'Ogni barra è un giorno: passate sopra con il mouse o spostate il focus con Tab per i dettagli.',
+    keyboardHint: 'Ogni barra è un giorno: passate sopra con il mouse per i dettagli, oppure raggiungete con Tab la barra di oggi.',
+    arrowsHint: 'Con le frecce sinistra e destra passate al giorno prima o dopo; Home e Fine portano al primo e all’ultimo.',
+    dayTableHint: 'La pagina di ogni servizio ha anche una tabella giorno per giorno.',
+    dayTable: (days: number) => `Giorno per giorno (ultimi ${days} giorni)`,
+    day: 'Giorno',
+    level: 'Stato del giorno',
+    details: 'Dettagli',
   },
 
   service: {

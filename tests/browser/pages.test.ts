@@ -5,6 +5,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { axe, formatViolations, screenshot, useBrowser } from '../support/browser.ts';
 import { useServer } from '../support/server.ts';
@@ -26,6 +27,27 @@ function confirmLinkIn(dir: string, email: string): string | undefined {
     return /https?:\/\/\S+\/subscribe\/confirm\/\S+/.exec(Buffer.from(part.replace(/\r\n/g, ''), 'base64').toString('utf8'))?.[0];
   }
   return undefined;
+}
+
+/**
+ * Presses Tab from the top of the page until focus comes round again (or 300 presses) and says, for each
+ * stop, whether it was a day bar and whether that bar was today's.
+ */
+async function tabStops(page: Page): Promise<{ bar: boolean; today: boolean }[]> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  const stops: { bar: boolean; today: boolean; el: string }[] = [];
+  for (let i = 0; i < 300; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const all = [...document.querySelectorAll('*')];
+      return { bar: el.classList.contains('bar'), today: el.classList.contains('is-today'), el: `${el.tagName}#${all.indexOf(el)}` };
+    });
+    if (!stop || stop.el === stops[0]?.el) break;
+    stops.push(stop);
+  }
+  return stops.map(({ bar, today }) => ({ bar, today }));
 }
 
 /** Page loads and axe runs take seconds each under load. */
@@ -123,7 +145,7 @@ describe('public pages in a browser', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('it');
   }, SLOW);
 
-  it('shows a bar’s details on keyboard focus and on hover, without JavaScript', async () => {
+  it('shows a bar’s details on keyboard focus and on hover, without JavaScript; each strip is one Tab stop', async () => {
     const context = await browser.browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
     try {
       const page = await context.newPage();
@@ -142,8 +164,11 @@ describe('public pages in a browser', () => {
       expect(snapshot).toContain('button "');
       expect(snapshot).toMatch(/button "[^"]*oggi, fino a ora [^"]*Disponibilità/);
 
-      // Reach the first service's last bar (today) from the one before it with Tab: real keyboard focus.
-      await page.locator('.service .bar').nth(88).focus();
+      // Without the script, a strip is still one Tab stop: today's bar, reached from the service's name.
+      const stops = await tabStops(page);
+      expect(stops.filter((s) => s.bar)).toHaveLength(await page.locator('.service .bars').count());
+      expect(stops.filter((s) => s.bar).every((s) => s.today)).toBe(true);
+      await page.locator('.service .service-name a').first().focus();
       await page.keyboard.press('Tab');
       await poll(() => bar.evaluate((el) => el === document.activeElement)).toBe(true);
       await poll(() => tip.evaluate((el) => el.getBoundingClientRect().width)).toBeGreaterThan(100);
@@ -155,6 +180,8 @@ describe('public pages in a browser', () => {
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(1280);
       expect(await tip.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(255, 255, 255)');
+      // The arrow keys need the script: the hint does not promise them.
+      expect(await page.locator('.legend-hint').first().innerText()).not.toMatch(/frecce/);
 
       // Focus elsewhere hides it; hovering another bar shows that bar's details.
       await page.keyboard.press('Shift+Tab');
@@ -162,9 +189,67 @@ describe('public pages in a browser', () => {
       const other = page.locator('.service .bar').nth(40);
       await other.hover();
       await poll(() => other.locator('.bar-tip').evaluate((el) => el.getBoundingClientRect().width)).toBeGreaterThan(100);
+
+      // Every other day is in the service page's table, opened from the keyboard.
+      await page.goto(`${server.url}/services/receiving`);
+      const summary = page.locator('.uptime-days > summary');
+      await summary.focus();
+      await page.keyboard.press('Enter');
+      const rows = page.locator('.uptime-days tbody tr');
+      await poll(() => rows.count()).toBe(90);
+      expect(await rows.nth(1).isVisible()).toBe(true);
+      expect(await rows.nth(1).locator('th').innerText()).toMatch(/\d{4}/);
     } finally {
       await context.close();
     }
+  }, SLOW);
+
+  it('with JavaScript, each strip is one Tab stop and the arrow keys move between days, showing each day’s details', async () => {
+    const page = await browser.newPage({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/`);
+    const strips = await page.locator('.service .bars').count();
+    expect(strips).toBeGreaterThanOrEqual(6);
+    // 630 Tab stops before: now one per strip, today's bar.
+    const stops = await tabStops(page);
+    expect(stops.filter((s) => s.bar)).toHaveLength(strips);
+    expect(stops.filter((s) => s.bar).every((s) => s.today)).toBe(true);
+    expect(await page.locator('.legend-hint').first().innerText()).toMatch(/frecce sinistra e destra/);
+
+    const strip = page.locator('.service .bars').first();
+    const bars = strip.locator('.bar');
+    /** Which bar of the first strip has focus (-1: none), and whether only its details are shown. */
+    const focused = () =>
+      strip.evaluate((el) => {
+        const all = [...el.querySelectorAll('.bar')];
+        const shown = all.filter((b) => b.querySelector('.bar-tip')!.getBoundingClientRect().width > 100);
+        return { at: all.indexOf(document.activeElement!), shown: shown.map((b) => all.indexOf(b)) };
+      });
+    const dayOf = (i: number) => bars.nth(i).locator('.bar-tip > strong').innerText();
+
+    await page.locator('.service .service-name a').first().focus();
+    await page.keyboard.press('Tab');
+    await poll(focused).toEqual({ at: 89, shown: [89] });
+    await page.keyboard.press('ArrowLeft');
+    await poll(focused).toEqual({ at: 88, shown: [88] });
+    expect((await bars.nth(88).locator('.bar-tip').innerText()).replace(/\s+/g, ' ')).toContain(await dayOf(88));
+    await page.keyboard.press('Home');
+    await poll(focused).toEqual({ at: 0, shown: [0] });
+    await page.keyboard.press('ArrowLeft'); // already the first day: stays
+    await poll(focused).toEqual({ at: 0, shown: [0] });
+    await page.keyboard.press('ArrowRight');
+    await poll(focused).toEqual({ at: 1, shown: [1] });
+    await page.keyboard.press('End');
+    await poll(focused).toEqual({ at: 89, shown: [89] });
+
+    // From a day moved to, Tab leaves the strip (not onto today's bar), and Shift+Tab comes back to today.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await poll(focused).toEqual({ at: 87, shown: [87] });
+    await page.keyboard.press('Tab');
+    await poll(() => page.evaluate(() => document.activeElement?.matches('.service-name a') ?? false)).toBe(true);
+    expect((await focused()).at).toBe(-1);
+    await page.keyboard.press('Shift+Tab');
+    await poll(focused).toEqual({ at: 89, shown: [89] });
   }, SLOW);
 
   it('fits a 360 px phone: no horizontal scrolling, the last 30 days of bars shown', async () => {
@@ -186,6 +271,16 @@ describe('public pages in a browser', () => {
       expect(box.x, `bar ${i}`).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width, `bar ${i}`).toBeLessThanOrEqual(360);
     }
+    // The arrow keys walk the 30 days shown: Home is the first of them, not a hidden older day.
+    await page.mouse.move(0, 0);
+    await page.locator('.service .bar.is-today').first().focus();
+    await page.keyboard.press('Home');
+    await poll(() => page.evaluate(() => [...document.querySelectorAll('.service .bars')[0]!.children].indexOf(document.activeElement!.parentElement!))).toBe(60);
+    const tip = page.locator('.service .bar').nth(60).locator('.bar-tip');
+    await poll(() => tip.evaluate((el) => el.getBoundingClientRect().width)).toBeGreaterThan(100);
+    const box = (await tip.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
   }, SLOW);
 
   it('saves screenshots of the home page at 1280 px and 390 px', async () => {

@@ -87,8 +87,11 @@ function expectFrame(page: Page, lang: 'it' | 'en') {
   expect(page.html).toMatch(/<link rel="alternate" hreflang="en" href="[^"]+\/en\/?[^"]*"/);
   // The zone is named in the footer.
   expect(text(page.html)).toContain('Europe/Rome');
-  // No script at all: the pages work without JavaScript, and nothing inline can run.
-  expect(page.html).not.toMatch(/<script/i);
+  // The pages work without JavaScript and nothing inline can run: the only scripts are our own bundled files
+  // (progressive enhancements such as the day bars' arrow keys), never inline code.
+  const scripts = page.html.match(/<script\b[^>]*>[\s\S]*?<\/script>/gi) ?? [];
+  expect(page.html.match(/<script\b/gi) ?? []).toHaveLength(scripts.length);
+  for (const tag of scripts) expect(tag).toMatch(/^<script type="module" src="\/_astro\/[\w.-]+\.js"><\/script>$/);
   expect(page.html).not.toMatch(/<[^>]+\son[a-z]+\s*=/i);
 }
 
@@ -126,12 +129,16 @@ describe('public pages with the demo scenario', () => {
     expect(body).toContain('Dati ripristinati fino al');
     expect(body).toContain('Canale temporaneo, attivo fino al');
     expect(page.html).toMatch(/<progress[^>]+max="\d+"[^>]+value="\d+"/);
-    // Each service: 90 focusable day bars whose content (the tooltip) is their accessible name.
-    const bars = page.html.match(/<button type="button" class="bar lvl-[a-z]+( is-today)?"><span class="bar-tip"><strong>/g) ?? [];
+    // Each service: 90 day bars whose content (the tooltip) is their accessible name; only today's is in the
+    // tab order, so a strip is one Tab stop (the arrow keys move between days: tests/browser/pages.test.ts).
+    const bars = page.html.match(/<button type="button" class="bar lvl-[a-z]+( is-today)?"( tabindex="-1")?><span class="bar-tip"><strong>/g) ?? [];
     const services = page.html.match(/class="service svc-/g) ?? [];
     expect(services.length).toBeGreaterThanOrEqual(6);
     expect(bars.length).toBe(services.length * 90);
+    expect(bars.filter((b) => !b.includes('tabindex="-1"'))).toHaveLength(services.length);
     expect(page.html.match(/class="bar lvl-[a-z]+ is-today"><span class="bar-tip"><strong>[^<]+ · oggi, fino a ora<\/strong>/g)).toHaveLength(services.length);
+    // Each strip's name sums it up, for a screen reader arriving on today's bar.
+    expect(page.html).toMatch(/<ol class="bars" aria-label="Disponibilità giornaliera di Portale web negli ultimi 90 giorni: \d+ giorni con disservizi">/);
     // The language switch points at the same page in English.
     expect(page.html).toMatch(/<a href="\/en\/"[^>]*hreflang="en"/);
     expect(incidentPath).toMatch(/^\/incidents\/[A-Za-z0-9_-]+$/);
@@ -203,6 +210,13 @@ describe('public pages with the demo scenario', () => {
     expect(body).toContain('Disponibilità 90 giorni');
     expect(body).toMatch(/\d+,\d+\s?%|100\s?%/);
     expect(page.html.match(/<button type="button" class="bar /g) ?? []).toHaveLength(90);
+    // Every day's details in a table too, newest first, for the keyboard without JavaScript.
+    const days = page.html.slice(page.html.indexOf('<details class="uptime-days">'));
+    expect(days).toContain('<summary>Giorno per giorno (ultimi 90 giorni)</summary>');
+    const rows = attr(days.slice(0, days.indexOf('</table>')), /<tr><th scope="row">([^<]+)</g);
+    expect(rows).toHaveLength(90);
+    expect(days).toMatch(/<th scope="row">[^<]+<span class="cell-sub">oggi, fino a ora<\/span><\/th>/);
+    expect(days.slice(0, days.indexOf('</table>'))).toContain(`href="${incidentPath}"`);
     expect(page.html).toContain(incidentPath);
     expect(page.html).toMatch(/<table class="data-table">/);
     expectTimesInUtcWithZone(page.html);

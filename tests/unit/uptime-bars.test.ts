@@ -30,12 +30,20 @@ describe('uptime bars markup', () => {
 
   it('escapes incident titles and lists the time per status only where the day was not all operational', () => {
     const html = uptimeBarsHtml({ bars, locale: 'it', name: 'SDI <gateway>' });
-    expect(html).toContain('aria-label="Disponibilità giornaliera di SDI &lt;gateway&gt;"');
+    expect(html).toContain('aria-label="Disponibilità giornaliera di SDI &lt;gateway&gt; negli ultimi 40 giorni: 1 giorno con disservizi"');
     expect(html).not.toContain('<img');
     expect(html).toContain('• &lt;img src=x onerror=alert(1)&gt; &amp; &quot;Fatture&quot;');
     expect(html.match(/class="tip-states"/g)).toHaveLength(1);
     expect(html).toContain('Disservizio parziale: 2 h');
-    expect(html.match(/<button type="button" class="bar lvl-\w+( is-today)?"><span class="bar-tip">/g)).toHaveLength(40);
+    expect(html.match(/<button type="button" class="bar lvl-\w+( is-today)?"( tabindex="-1")?><span class="bar-tip">/g)).toHaveLength(40);
+  });
+
+  it('puts only today\'s bar in the tab order, so a strip is one Tab stop', () => {
+    const html = uptimeBarsHtml({ bars, locale: 'en', name: 'Web' });
+    const buttons = html.match(/<button [^>]*>/g)!;
+    expect(buttons).toHaveLength(40);
+    expect(buttons.filter((b) => !b.includes('tabindex="-1"'))).toEqual(['<button type="button" class="bar lvl-operational is-today">']);
+    expect(html).toContain('aria-label="Daily uptime of Web over the last 40 days: 1 day with disruption"');
   });
 
   it('marks today and anchors the tooltips of the first and last thirds at the strip\'s edges', () => {
