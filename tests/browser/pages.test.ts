@@ -252,6 +252,38 @@ describe('public pages in a browser', () => {
     await poll(focused).toEqual({ at: 89, shown: [89] });
   }, SLOW);
 
+  it('a shared link to a FAQ question opens its answer, with the question at the top, without JavaScript', async () => {
+    // No script: the browser itself opens a <details> holding the link's target.
+    // Reduced motion: the page scrolls smoothly otherwise, and only the end of the scroll is of interest here.
+    const context = await browser.browser.newContext({ javaScriptEnabled: false, reducedMotion: 'reduce', viewport: { width: 360, height: 800 } });
+    try {
+      const page = await context.newPage();
+      for (const path of ['/faq', '/en/faq']) {
+        await page.goto(`${server.url}${path}`);
+        // Each question's anchor, wherever in its <details> it sits.
+        const ids = await page.locator('details.faq').evaluateAll((els) => els.map((el) => el.id || el.querySelector('[id]')!.id));
+        expect(ids.length).toBeGreaterThan(3);
+        // An open incident's question (listed first) and the last evergreen one, furthest down the page.
+        for (const id of [ids[1]!, ids.at(-1)!]) {
+          await page.goto('about:blank');
+          await page.goto(`${server.url}${path}#${id}`);
+          const entry = page.locator(`details.faq:is([id="${id}"], :has(> [id="${id}"]))`);
+          await poll(() => entry.evaluate((el: HTMLDetailsElement) => el.open)).toBe(true);
+          // Only that one: the others stay collapsed.
+          expect(await page.locator('details.faq[open]').count(), id).toBe(1);
+          expect(await entry.locator('.faq-answer').isVisible(), id).toBe(true);
+          // Scrolled to the question itself, not to the middle of its answer (the last one as far as the page
+          // goes: near the top, not at it).
+          const top = () => entry.locator('summary').evaluate((el) => el.getBoundingClientRect().top);
+          await poll(top).toBeLessThan(200);
+          expect(await top(), id).toBeGreaterThanOrEqual(0);
+        }
+      }
+    } finally {
+      await context.close();
+    }
+  }, SLOW);
+
   it('fits a 360 px phone: no horizontal scrolling, the last 30 days of bars shown', async () => {
     const page = await browser.newPage({ width: 360, height: 800 });
     for (const path of ['/', incidentPath, '/services/receiving', '/history', '/faq']) {
