@@ -14,6 +14,16 @@ const en: Dictionary = {
   footerUpdated: 'Page generated on',
   footerPoweredBy: 'Status page powered by Vedetta',
 
+  /** The footer's ways to be told of a change (FollowLinks.astro), and the feeds' titles in the <head>. */
+  follow: {
+    title: 'Follow the updates',
+    email: 'E-mail alerts',
+    feed: (format: string) => `${format} feed`,
+    json: 'JSON (Statuspage-compatible API)',
+    webhooks: 'Webhooks for your systems',
+    siteFeed: (vendor: string) => `${vendor} · service status`,
+  },
+
   titles: {
     history: 'Incident and maintenance history',
     faq: 'Frequently asked questions',

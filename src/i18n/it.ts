@@ -16,6 +16,16 @@ const it = {
   footerUpdated: 'Pagina generata il',
   footerPoweredBy: 'Pagina di stato realizzata con Vedetta',
 
+  /** The footer's ways to be told of a change (FollowLinks.astro), and the feeds' titles in the <head>. */
+  follow: {
+    title: 'Seguite gli aggiornamenti',
+    email: 'Avvisi via e-mail',
+    feed: (format: string) => `Feed ${format}`,
+    json: 'JSON (API compatibile con Statuspage)',
+    webhooks: 'Webhook per i vostri sistemi',
+    siteFeed: (vendor: string) => `${vendor} · stato dei servizi`,
+  },
+
   titles: {
     history: 'Storico incidenti e manutenzioni',
     faq: 'Domande frequenti',

@@ -261,6 +261,39 @@ describe('public pages with the demo scenario', () => {
     expect(text((await get(server.url, '/en/faq')).html)).toContain('Frequently asked questions');
   });
 
+  it('every page’s footer shows the ways to follow the updates, in the page’s language, and each one answers', async () => {
+    const expected = {
+      it: ['/subscribe', '/feed.rss', '/feed.atom', '/api/v2/summary.json', '/webhooks'],
+      en: ['/en/subscribe', '/en/feed.rss', '/en/feed.atom', '/api/v2/summary.json?lang=en', '/en/webhooks'],
+    };
+    const answered = new Map<string, number>();
+    for (const [path, locale] of [
+      ['/', 'it'],
+      ['/en/', 'en'],
+      [incidentPath, 'it'],
+      ['/history', 'it'],
+      ['/en/faq', 'en'],
+      ['/subscribe', 'it'],
+      ['/en/services/receiving', 'en'],
+      ['/no-such-page', 'it'],
+    ] as const) {
+      const page = await get(server.url, path);
+      const follow = /<nav class="follow" aria-labelledby="follow-title">([\s\S]*?)<\/nav>/.exec(page.html)?.[1] ?? '';
+      expect(text(follow).trim(), path).toBe(
+        locale === 'it'
+          ? 'Seguite gli aggiornamenti Avvisi via e-mail Feed RSS Feed Atom JSON (API compatibile con Statuspage) Webhook per i vostri sistemi'
+          : 'Follow the updates E-mail alerts RSS feed Atom feed JSON (Statuspage-compatible API) Webhooks for your systems',
+      );
+      const hrefs = attr(follow, /href="([^"]+)"/g).map((h) => h.replace(/&amp;/g, '&'));
+      expect(hrefs, path).toEqual(expected[locale]);
+      for (const href of hrefs) if (!answered.has(href)) answered.set(href, (await get(server.url, href)).status);
+    }
+    expect(Object.fromEntries(answered)).toEqual(Object.fromEntries([...expected.it, ...expected.en].map((h) => [h, 200])));
+    // The English feeds are the English texts, the JSON too.
+    expect((await get(server.url, '/en/feed.rss')).html).toContain('· Service status]]></title>');
+    expect((await get(server.url, '/api/v2/summary.json?lang=en')).html).toContain('"Web portal"');
+  });
+
   it('unknown incidents, services and paths get the site 404 page in the language of the URL', async () => {
     for (const [path, lang, title] of [
       ['/incidents/nope', 'it', 'Pagina non trovata'],
