@@ -1,4 +1,4 @@
-import { index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, localized, tstz } from './columns.ts';
 import { incidents } from './incidents.ts';
 import { services } from './services.ts';
@@ -35,6 +35,11 @@ export const dataGapWindows = pgTable(
     restoredUntil: tstz('restored_until').notNull(),
     /** ...and missing until this one (null: until further notice). */
     gapEndsAt: tstz('gap_ends_at'),
+    /**
+     * The restore this window describes has not happened yet: `restoredUntil` is how far it is expected to go.
+     * Readers must not be told data is back (nor see it in the success colour) before it is.
+     */
+    pending: boolean('pending').notNull().default(false),
     sortOrder: integer('sort_order').notNull().default(0),
   },
   (t) => [index('data_gap_windows_notice_idx').on(t.noticeId, t.sortOrder)],

@@ -159,6 +159,7 @@ export async function playStory(realCtx: Ctx, story: Story, { today, day }: Demo
           scope: text(w.scope),
           restoredUntil: clock.wall(w.restoredUntil),
           gapEndsAt: w.gapEndsAt && clock.wall(w.gapEndsAt),
+          pending: w.pending,
         })),
         publishedAt: when,
       });

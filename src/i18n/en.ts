@@ -131,6 +131,7 @@ const en: Dictionary = {
 
   notice: {
     restoredUntil: 'Data restored up to',
+    restorePending: 'Restore expected, not done yet: data up to',
     gap: 'Missing period',
     audience: 'Who is affected',
     action: 'What to do',

@@ -133,6 +133,7 @@ const it = {
 
   notice: {
     restoredUntil: 'Dati ripristinati fino al',
+    restorePending: 'Ripristino previsto, non ancora fatto: dati fino al',
     gap: 'Periodo mancante',
     audience: 'Chi è coinvolto',
     action: 'Cosa fare',

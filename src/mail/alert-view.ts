@@ -132,13 +132,17 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
     };
   }
   if (event.type === 'notice.published') {
-    const windows = Array.isArray(data.windows) ? (data.windows as { scope?: LocalizedText; restoredUntil?: string; gapEndsAt?: string | null }[]) : [];
+    const windows = Array.isArray(data.windows)
+      ? (data.windows as { scope?: LocalizedText; restoredUntil?: string; gapEndsAt?: string | null; pending?: boolean }[])
+      : [];
     return {
       ...base,
       kind: c.kind['notice.published'],
       facts: windows.flatMap((w) => {
         const scope = pick(w.scope)?.text;
-        const rows = [{ label: scope ? `${c.restoredUntil} (${scope})` : c.restoredUntil, value: when(w.restoredUntil) ?? '' }];
+        // A restore still expected is not announced as done.
+        const label = w.pending === true ? c.restorePending : c.restoredUntil;
+        const rows = [{ label: scope ? `${label} (${scope})` : label, value: when(w.restoredUntil) ?? '' }];
         if (w.gapEndsAt) rows.push({ label: c.gap, value: `${when(w.restoredUntil)} – ${when(w.gapEndsAt)}` });
         return rows;
       }),

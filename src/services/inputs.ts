@@ -107,7 +107,13 @@ export const ChangeMilestoneInput = z.object({
 });
 
 const GapWindow = z
-  .object({ scope: Localized(200), restoredUntil: instant, gapEndsAt: instant.optional() })
+  .object({
+    scope: Localized(200),
+    restoredUntil: instant,
+    gapEndsAt: instant.optional(),
+    /** The restore has not happened yet: restoredUntil is how far it is expected to go. */
+    pending: z.boolean().default(false),
+  })
   .refine((w) => !w.gapEndsAt || w.gapEndsAt > w.restoredUntil, {
     message: 'must be after restoredUntil',
     path: ['gapEndsAt'],

@@ -37,6 +37,7 @@ export async function publishNotice(ctx: Ctx, input: In<typeof PublishNoticeInpu
         scope: w.scope,
         restoredUntil: w.restoredUntil,
         gapEndsAt: w.gapEndsAt,
+        pending: w.pending,
         sortOrder: i,
       })),
     );
@@ -53,7 +54,9 @@ export async function publishNotice(ctx: Ctx, input: In<typeof PublishNoticeInpu
       body: notice.action ?? notice.body,
       notify: data.notify,
       occurredAt: notice.publishedAt,
-      data: { windows: data.windows.map((w) => ({ scope: w.scope, restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt ?? null })) },
+      data: {
+        windows: data.windows.map((w) => ({ scope: w.scope, restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt ?? null, pending: w.pending })),
+      },
     });
     return notice;
   });
@@ -81,7 +84,7 @@ export type NoticeForEdit = NoticeRow & { windows: (typeof dataGapWindows.$infer
 
 /**
  * Edits a published notice. `services` and `windows`, when given, replace the current lists (a correction of
- * "restored up to" is the usual reason to come here).
+ * "restored up to", or a pending restore now done, is the usual reason to come here).
  */
 export async function updateNotice(ctx: Ctx, input: In<typeof UpdateNoticeInput>): Promise<NoticeRow> {
   authorize(ctx.actor, 'write');
@@ -108,7 +111,14 @@ export async function updateNotice(ctx: Ctx, input: In<typeof UpdateNoticeInput>
     if (data.windows !== undefined) {
       await tx.db.delete(dataGapWindows).where(eq(dataGapWindows.noticeId, current.id));
       await tx.db.insert(dataGapWindows).values(
-        data.windows.map((w, i) => ({ noticeId: current.id, scope: w.scope, restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt, sortOrder: i })),
+        data.windows.map((w, i) => ({
+          noticeId: current.id,
+          scope: w.scope,
+          restoredUntil: w.restoredUntil,
+          gapEndsAt: w.gapEndsAt,
+          pending: w.pending,
+          sortOrder: i,
+        })),
       );
     }
     const [after] = await noticesWithDetails(tx, [row!]);

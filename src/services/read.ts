@@ -288,7 +288,7 @@ async function loadNotices(ctx: Ctx, locale: Locale, where: SQL | undefined, ref
       action: maybe(n.action),
       windows: windows
         .filter((w) => w.noticeId === n.id)
-        .map((w) => ({ scope: t(w.scope), restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt })),
+        .map((w) => ({ scope: t(w.scope), restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt, pending: w.pending })),
       services: links.filter((l) => l.noticeId === n.id).map((l) => refs.get(l.serviceId)!),
       publishedAt: n.publishedAt,
       closedAt: n.closedAt,

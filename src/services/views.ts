@@ -71,7 +71,8 @@ export type NoticeView = {
   body: Text | null;
   audience: Text | null;
   action: Text | null;
-  windows: { scope: Text; restoredUntil: Date; gapEndsAt: Date | null }[];
+  /** `pending`: the restore is still expected, `restoredUntil` is how far it should go. */
+  windows: { scope: Text; restoredUntil: Date; gapEndsAt: Date | null; pending: boolean }[];
   services: ServiceRef[];
   publishedAt: Date;
   closedAt: Date | null;

@@ -139,7 +139,7 @@ describe('notices', () => {
         services: [svc.key],
         windows: [
           { scope: { it: 'La maggior parte delle aree' }, restored_until: '2026-03-09T18:00:00Z' },
-          { scope: { it: 'Alcune aree' }, restored_until: '2026-03-08T00:00:00+01:00', gap_ends_at: '2026-03-10T00:00:00Z' },
+          { scope: { it: 'Alcune aree' }, restored_until: '2026-03-08T00:00:00+01:00', gap_ends_at: '2026-03-10T00:00:00Z', pending: true },
         ],
       });
       expect(published.status, published.text).toBe(201);
@@ -149,8 +149,8 @@ describe('notices', () => {
         services: [svc.key],
         closed_at: null,
         windows: [
-          { scope: { it: 'La maggior parte delle aree' }, restored_until: '2026-03-09T18:00:00.000Z', gap_ends_at: null },
-          { scope: { it: 'Alcune aree' }, restored_until: '2026-03-07T23:00:00.000Z', gap_ends_at: '2026-03-10T00:00:00.000Z' },
+          { scope: { it: 'La maggior parte delle aree' }, restored_until: '2026-03-09T18:00:00.000Z', gap_ends_at: null, pending: false },
+          { scope: { it: 'Alcune aree' }, restored_until: '2026-03-07T23:00:00.000Z', gap_ends_at: '2026-03-10T00:00:00.000Z', pending: true },
         ],
       });
       expect((await a.get(`${V1}/notices?incident_id=${incidentId}`, write)).body.items.map((n: { id: string }) => n.id)).toEqual([notice.id]);
@@ -162,7 +162,7 @@ describe('notices', () => {
         audience: null,
       });
       expect(corrected.status, corrected.text).toBe(200);
-      expect(corrected.body).toMatchObject({ audience: null, windows: [{ restored_until: '2026-03-10T06:00:00.000Z' }] });
+      expect(corrected.body).toMatchObject({ audience: null, windows: [{ restored_until: '2026-03-10T06:00:00.000Z', pending: false }] });
       expect([...corrected.body.services].sort()).toEqual([svc.key, other.key].sort());
 
       const closed = await a.post(`${V1}/notices/${notice.id}/close`, write);

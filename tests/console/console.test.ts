@@ -402,6 +402,36 @@ describe('declaring an incident and posting updates', () => {
     expect(pub).toContain('datetime="2026-01-05T08:30:00.000Z"');
   });
 
+  it('publishes a data-gap window whose restore is still expected, then marks it done; readers see the difference', async () => {
+    const e = editor();
+    await e.signIn(EDITOR);
+    const here = `/admin/incidents/${incidentId}/notices`;
+    let page = await e.get(here);
+    expect(page.html).toContain('id="f-windows-0-pending" name="windows.0.pending"');
+    const published = await e.post(here, {
+      _csrf: hidden(page.html, '_csrf'), _action: 'add', 'title.it': 'Storico delle aree vuote', 'windows.0.scope.it': 'Aree vuote',
+      'windows.0.restoredUntil': '2026-01-09T21:30', 'windows.0.pending': 'on',
+    });
+    expect(published.status, text(published.html).slice(0, 500)).toBe(303);
+    const shown = async () => {
+      const pub = await fetch(`${server.url}/incidents/${incidentId}`).then((x) => x.text());
+      return text(pub.slice(pub.indexOf('Aree vuote'))).slice(0, 120);
+    };
+    expect(await shown()).toMatch(/^Aree vuote Ripristino previsto, non ancora fatto: dati fino al 9 gen 2026, 21:30 CET/);
+
+    // The edit form shows the box ticked; unticking it says the restore is done.
+    page = await e.get(here);
+    const noticeId = /href="[^"]*\?edit=([a-z0-9]+)#form"/.exec(page.html)![1]!;
+    page = await e.get(`${here}?edit=${noticeId}`);
+    expect(page.html).toContain('id="f-windows-0-pending" name="windows.0.pending" checked');
+    const saved = await e.post(here, {
+      _csrf: hidden(page.html, '_csrf'), _action: 'edit', noticeId, 'title.it': 'Storico delle aree vuote', 'windows.0.scope.it': 'Aree vuote',
+      'windows.0.restoredUntil': '2026-01-09T21:30',
+    });
+    expect(saved.status, text(saved.html).slice(0, 500)).toBe(303);
+    expect(await shown()).toMatch(/^Aree vuote Dati ripristinati fino al 9 gen 2026, 21:30 CET/);
+  });
+
   it('records who changed what in the audit log', async () => {
     const log = await admin.get(`/admin/audit?objectType=incident&objectId=${incidentId}`);
     expect(log.status).toBe(200);

@@ -127,6 +127,11 @@ describe('public pages with the demo scenario', () => {
     }
     expect(body).toMatch(/\d+ di \d+ completate/);
     expect(body).toContain('Dati ripristinati fino al');
+    // The empty areas' restore is still expected in the demo: said so, with no green check, and only there.
+    const empty = page.html.slice(page.html.indexOf('<span class="gap-scope">Aree vuote'));
+    expect(text(empty.slice(0, empty.indexOf('</li>')))).toMatch(/fino allo stop Ripristino previsto, non ancora fatto: dati fino al [^,]+ \d{4}, 00:50 CET/);
+    expect(empty.slice(0, empty.indexOf('</li>'))).not.toContain('gap-restored');
+    expect(page.html.match(/class="gap-pending"/g)).toHaveLength(1);
     expect(body).toContain('Canale temporaneo, attivo fino al');
     expect(page.html).toMatch(/<progress[^>]+max="\d+"[^>]+value="\d+"/);
     // Each service: 90 day bars whose content (the tooltip) is their accessible name; only today's is in the
@@ -192,6 +197,8 @@ describe('public pages with the demo scenario', () => {
     expect(links.length).toBeGreaterThan(5);
     const kinds = new Set(links.map((l) => l.split('#')[1]!.split('-')[0]));
     for (const kind of ['update', 'milestone', 'maintenance']) expect(kinds, kind).toContain(kind);
+    // The notice's pending restore is not called restored in the feed either.
+    expect(feed.html).toMatch(/Aree vuote, dopo il ripristino[^<]*: ripristino previsto, dati fino al/);
     const pages = new Map<string, string>();
     for (const link of links) {
       const url = new URL(link);

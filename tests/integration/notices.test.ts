@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
-import { dataGapNoticeServices, dataGapNotices, dataGapWindows } from '../../db/schema/index.ts';
-import { closeNotice, publishNotice } from '../../src/services/notices.ts';
+import { dataGapNoticeServices, dataGapNotices, dataGapWindows, events } from '../../db/schema/index.ts';
+import { closeNotice, publishNotice, updateNotice } from '../../src/services/notices.ts';
 import { getHomePage, getIncidentPage } from '../../src/services/read.ts';
 import { HOUR, auditFor, clock, expectServiceError, makeCtx, makeIncident, makeService, uid, uniqueKey } from './factories.ts';
 import { dbTest as test } from '../support/db.ts';
@@ -56,8 +56,8 @@ describe('data-gap notices', () => {
       closedAt: null,
     });
     expect(view.windows).toEqual([
-      { scope: { text: 'Most areas', locale: 'en' }, restoredUntil: day9, gapEndsAt: null },
-      { scope: { text: 'Some areas', locale: 'en' }, restoredUntil: day8, gapEndsAt: day9 },
+      { scope: { text: 'Most areas', locale: 'en' }, restoredUntil: day9, gapEndsAt: null, pending: false },
+      { scope: { text: 'Some areas', locale: 'en' }, restoredUntil: day8, gapEndsAt: day9, pending: false },
     ]);
     expect(view.services.map((s) => s.key).sort()).toEqual([web.key, receiving.key].sort());
 
@@ -88,6 +88,30 @@ describe('data-gap notices', () => {
 
     const audit = await auditFor(db, 'data_gap_notice', closing.id);
     expect(audit.map((a) => a.action)).toEqual(['notice.publish', 'notice.close']);
+  });
+
+  test('a restore still expected is published as pending, and is done once the notice is edited', async ({ db }) => {
+    const ctx = makeCtx(db, { now: NOW });
+    const { incident } = await makeIncident(ctx, { startedAt: at(-200) });
+    const notice = await publishNotice(
+      ctx,
+      noticeInput({
+        incidentId: incident.id,
+        windows: [
+          { scope: { it: 'La maggior parte delle aree' }, restoredUntil: day9 },
+          { scope: { it: 'Aree vuote, dopo il ripristino dallo storage' }, restoredUntil: day9, pending: true },
+        ],
+      }),
+    );
+    const pendingOf = async () => (await getIncidentPage(ctx, { id: incident.id, locale: 'it' }))!.notices[0]!.windows.map((w) => w.pending);
+    expect(await pendingOf()).toEqual([false, true]);
+    // Feeds, e-mails and webhooks read the event: it says which restore is still expected.
+    const [event] = await db.select().from(events).where(eq(events.subjectId, notice.id));
+    expect((event!.data as { windows: { pending: boolean }[] }).windows.map((w) => w.pending)).toEqual([false, true]);
+
+    // The restore is done: the operator edits the window.
+    await updateNotice(ctx, { noticeId: notice.id, windows: [{ scope: { it: 'Aree vuote' }, restoredUntil: day9, pending: false }] });
+    expect(await pendingOf()).toEqual([false]);
   });
 
   test('a notice needs at least one window, and a window cannot end before it starts', async ({ db }) => {

@@ -195,6 +195,22 @@ describe('alert e-mails', () => {
     expect(en.text).toContain('Download the invoices again.');
   });
 
+  test('a data-gap notice whose restore is still expected does not call the data restored', async ({ ctx }) => {
+    const { svc, incident } = await incidentWithPlan(ctx);
+    await publishNotice(ctx, {
+      incidentId: incident.id,
+      title: { it: 'Aree vuote: lo storico arriverà dopo', en: 'Empty areas: the history comes later' },
+      services: [svc.key],
+      windows: [{ scope: { it: 'Aree vuote', en: 'Empty areas' }, restoredUntil: new Date('2026-11-20T23:00:00Z'), pending: true }],
+    });
+    const it = await mailFor(ctx, 'it');
+    expect(it.text).toContain('Ripristino previsto, dati fino al (Aree vuote): 21 nov 2026, 00:00 CET');
+    expect(it.text).not.toContain('Dati ripristinati');
+    const en = await mailFor(ctx, 'en');
+    expect(en.text).toContain('Restore expected, data up to (Empty areas): 21 Nov 2026, 00:00 CET');
+    expect(en.text).not.toContain('Data restored');
+  });
+
   test('maintenance scheduled, reminder, started, completed, cancelled', async ({ ctx }) => {
     const svc = await makeService(ctx, { name: { it: 'Conservazione', en: 'Archiving' } });
     const start = new Date(Date.parse(NOW) + 24 * HOUR);

@@ -155,7 +155,7 @@ export function entryHtml(ctx: Ctx, entry: FeedEntry, locale: Locale): string {
     }
     case 'notice.published': {
       const windows = Array.isArray(entry.data.windows)
-        ? (entry.data.windows as { scope?: { it?: string; en?: string }; restoredUntil?: unknown; gapEndsAt?: unknown }[])
+        ? (entry.data.windows as { scope?: { it?: string; en?: string }; restoredUntil?: unknown; gapEndsAt?: unknown; pending?: unknown }[])
         : [];
       const items = windows.flatMap((w) => {
         const restored = asDate(w.restoredUntil);
@@ -163,7 +163,7 @@ export function entryHtml(ctx: Ctx, entry: FeedEntry, locale: Locale): string {
         const scope = (locale === 'en' && w.scope?.en?.trim() ? w.scope.en : w.scope?.it) ?? '';
         const gap = asDate(w.gapEndsAt);
         return [
-          `<li>${scope ? `${escapeHtml(scope)}: ` : ''}${escapeHtml(p.restoredUntil)} ${when(restored)}${gap ? `, ${escapeHtml(p.gapUntil)} ${when(gap)}` : ''}</li>`,
+          `<li>${scope ? `${escapeHtml(scope)}: ` : ''}${escapeHtml(w.pending === true ? p.restorePending : p.restoredUntil)} ${when(restored)}${gap ? `, ${escapeHtml(p.gapUntil)} ${when(gap)}` : ''}</li>`,
         ];
       });
       if (items.length) parts.push(`<ul>${items.join('')}</ul>`);

@@ -191,7 +191,7 @@ export function noticeExtra(n: NoticeView) {
     body: markdownExtra(n.body),
     audience: markdownExtra(n.audience),
     action: markdownExtra(n.action),
-    windows: n.windows.map((w) => ({ scope: w.scope.text, restored_until: iso(w.restoredUntil), gap_ends_at: isoOrNull(w.gapEndsAt) })),
+    windows: n.windows.map((w) => ({ scope: w.scope.text, restored_until: iso(w.restoredUntil), gap_ends_at: isoOrNull(w.gapEndsAt), pending: w.pending })),
     services: n.services.map((s) => s.key),
     published_at: iso(n.publishedAt),
     closed_at: isoOrNull(n.closedAt),

@@ -19,6 +19,8 @@ type Phrases = {
   completedAt: string;
   notice: string;
   restoredUntil: string;
+  /** A restore still expected: not "restored" until it is done. */
+  restorePending: string;
   gapUntil: string;
   maintenance: Record<'scheduled' | 'started' | 'completed', string>;
   window: string;
@@ -59,6 +61,7 @@ const it: Phrases = {
   completedAt: 'Completata',
   notice: 'Avviso sui dati',
   restoredUntil: 'dati ripristinati fino al',
+  restorePending: 'ripristino previsto, dati fino al',
   gapUntil: 'mancanti fino al',
   maintenance: { scheduled: 'Manutenzione programmata', started: 'Manutenzione in corso', completed: 'Manutenzione completata' },
   window: 'Finestra',
@@ -99,6 +102,7 @@ const en: Phrases = {
   completedAt: 'Completed',
   notice: 'Data notice',
   restoredUntil: 'data restored up to',
+  restorePending: 'restore expected, data up to',
   gapUntil: 'missing until',
   maintenance: { scheduled: 'Scheduled maintenance', started: 'Maintenance in progress', completed: 'Maintenance completed' },
   window: 'Window',

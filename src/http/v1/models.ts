@@ -71,6 +71,7 @@ export const NoticeWindow = z
     scope: LocalizedText.openapi({ description: 'Which data this window is about ("most areas", "some areas").' }),
     restored_until: OutTimestamp.openapi({ description: 'Data is complete up to this instant...' }),
     gap_ends_at: OutTimestamp.nullable().openapi({ description: '...and missing until this one (null: until further notice).' }),
+    pending: z.boolean().openapi({ description: 'The restore has not happened yet: `restored_until` is how far it is expected to go.' }),
   })
   .openapi('NoticeWindow');
 

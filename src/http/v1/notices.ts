@@ -19,6 +19,10 @@ const WindowInput = z
     scope: LocalizedText,
     restored_until: Timestamp.openapi({ description: 'Data is complete up to this instant...' }),
     gap_ends_at: Timestamp.optional().openapi({ description: '...and missing until this one (absent: until further notice).' }),
+    pending: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'The restore has not happened yet: `restored_until` is how far it is expected to go (default false). Edit the notice with `false` once it is done.' }),
   })
   .openapi('NoticeWindowInput');
 

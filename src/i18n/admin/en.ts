@@ -323,6 +323,8 @@ const en: AdminDictionary = {
     restoredUntil: 'Data complete up to',
     gapEndsAt: 'Data missing until',
     gapEndsHint: 'Empty: until further notice.',
+    pending: 'Restore not done yet: “data complete up to” is how far it will go (the page does not call it restored; untick once it is done)',
+    pendingTag: 'restore expected',
     submit: 'Publish the notice',
     save: 'Save the notice',
     cancelEdit: 'Cancel editing',

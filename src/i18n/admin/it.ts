@@ -358,6 +358,8 @@ const it = {
     restoredUntil: 'Dati completi fino a',
     gapEndsAt: 'Dati mancanti fino a',
     gapEndsHint: 'Vuoto: fino a nuovo avviso.',
+    pending: 'Ripristino non ancora fatto: «dati completi fino a» è dove arriverà (la pagina non lo dà per ripristinato; togliete la spunta quando è fatto)',
+    pendingTag: 'ripristino previsto',
     submit: 'Pubblica l’avviso',
     save: 'Salva l’avviso',
     cancelEdit: 'Annulla la modifica',

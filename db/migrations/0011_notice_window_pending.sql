@@ -1,0 +1,1 @@
+ALTER TABLE "data_gap_windows" ADD COLUMN "pending" boolean DEFAULT false NOT NULL;
