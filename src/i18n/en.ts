@@ -197,7 +197,8 @@ const en: Dictionary = {
   },
 
   history: {
-    intro: 'Incidents and completed maintenance, newest first.',
+    // What getHistory lists: every incident, the ongoing ones too, and only the maintenance that is over.
+    intro: 'Every incident, ongoing ones included, and completed maintenance, newest first.',
     empty: 'Nothing recorded yet.',
     pagination: 'History pages',
     previous: 'Newer',

@@ -199,7 +199,8 @@ const it = {
   },
 
   history: {
-    intro: 'Incidenti e manutenzioni concluse, dal più recente.',
+    // What getHistory lists: every incident, the ongoing ones too, and only the maintenance that is over.
+    intro: 'Tutti gli incidenti, anche quelli in corso, e le manutenzioni concluse, dal più recente.',
     empty: 'Nessun evento registrato.',
     pagination: 'Pagine dello storico',
     previous: 'Più recenti',

@@ -427,7 +427,7 @@ export async function getServicePage(ctx: Ctx, { key, locale }: { key: string; l
 
 export const HISTORY_PAGE_SIZE = 20;
 
-/** Past incidents and completed maintenance, newest first, grouped by month of start in the page's zone. */
+/** Every incident (ongoing ones too) and completed maintenance, newest first, grouped by month of start in the page's zone. */
 export async function getHistory(ctx: Ctx, { locale, page }: { locale: Locale; page: number }): Promise<HistoryPage> {
   const { t } = texts(locale);
   // The database sorts and pages the keys of both kinds (incidents_started_idx); details are read for one page only.

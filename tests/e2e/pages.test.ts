@@ -233,16 +233,22 @@ describe('public pages with the demo scenario', () => {
     expect(text(en.html)).toContain('Invoice and order receiving');
   });
 
-  it('/history groups past incidents by month with Italian month names, and bad page numbers do not break it', async () => {
+  it('/history groups incidents by month with Italian month names, the ongoing one too as its subtitle says, and bad page numbers do not break it', async () => {
     const page = await get(server.url, '/history');
     expect(page.status).toBe(200);
     expectFrame(page, 'it');
     expect(page.html).toMatch(/<h2 id="m-\d{4}-\d{2}">(Gennaio|Febbraio|Marzo|Aprile|Maggio|Giugno|Luglio|Agosto|Settembre|Ottobre|Novembre|Dicembre) \d{4}<\/h2>/);
     expect(page.html).toContain(incidentPath);
     expectTimesInUtcWithZone(page.html);
+    // The demo's incident is still open and listed: the subtitle must not say the list is of concluded ones.
+    const intro = (html: string) => text(/<header class="page-head">([\s\S]*?)<\/header>/.exec(html)![1]!).trim();
+    expect(text(page.html)).toMatch(/\d{4}, \d{2}:\d{2} CET · in corso /);
+    expect(intro(page.html)).toContain('Tutti gli incidenti, anche quelli in corso, e le manutenzioni concluse, dal più recente.');
 
     const en = await get(server.url, '/en/history');
     expect(en.status).toBe(200);
+    expect(text(en.html)).toMatch(/\d{4}, \d{2}:\d{2} CET · ongoing /);
+    expect(intro(en.html)).toContain('Every incident, ongoing ones included, and completed maintenance, newest first.');
     expect(en.html).toMatch(/<h2 id="m-\d{4}-\d{2}">(January|February|March|April|May|June|July|August|September|October|November|December) \d{4}<\/h2>/);
 
     for (const q of ['abc', '-1', '0', '99999999999999', '1e3', '%00']) {
