@@ -13,7 +13,7 @@
  */
 import type { Locale, LocalizedText, MaintenanceStatus, ServiceStatus } from '../domain/vocab.ts';
 import { intlLocale } from '../domain/i18n.ts';
-import { zonedParts, zonedTimeToUtc } from '../domain/time.ts';
+import { formatEndDateTime, zonedParts, zonedTimeToUtc } from '../domain/time.ts';
 import { createService, recordBacklogSample, setServiceStatus } from '../services/catalog.ts';
 import { type Ctx, inTransaction } from '../services/context.ts';
 import { createIncident, postIncidentUpdate, publishPostmortem } from '../services/incidents.ts';
@@ -46,7 +46,8 @@ export async function playStory(realCtx: Ctx, story: Story, { today, day }: Demo
   const ctx: Ctx = { ...realCtx, now: () => playing ?? now };
   const clock = storyClock(ctx.timeZone, today, day, now, happenedTimes(story));
   const ids = { incidents: new Map<string, string>(), milestones: new Map<string, string>() };
-  const text = textRenderer(ctx, clock.wall, ids.incidents, new Set(story.faq.map((f) => f.slug)));
+  const ends = new Map(story.services.flatMap((s) => (s.temporary ? [[s.key, s.temporary.until] as const] : [])));
+  const text = textRenderer(ctx, clock.wall, ids.incidents, new Set(story.faq.map((f) => f.slug)), ends);
 
   const steps: Step[] = [];
   let seq = 0;
@@ -285,8 +286,11 @@ export function storyClock(timeZone: string, today: Date, anchorDay: number, now
   return { wall, past };
 }
 
-/** Fills the story's tokens ({{d:N}}, {{wd:N}}, {{del:N}} and the other Italian articles, {{faq:slug}}) for each language. */
-function textRenderer(ctx: Ctx, wall: (a: At) => Date, incidents: Map<string, string>, slugs: Set<string>) {
+/**
+ * Fills the story's tokens ({{d:N}}, {{wd:N}}, {{del:N}} and the other Italian articles, {{faq:slug}},
+ * {{until:service}}) for each language.
+ */
+function textRenderer(ctx: Ctx, wall: (a: At) => Date, incidents: Map<string, string>, slugs: Set<string>, ends: Map<string, At>) {
   const formatter = (locale: Locale, weekday: boolean) =>
     new Intl.DateTimeFormat(intlLocale(locale), {
       timeZone: ctx.timeZone,
@@ -318,7 +322,12 @@ function textRenderer(ctx: Ctx, wall: (a: At) => Date, incidents: Map<string, st
     return `${elided ? short : full}${day === 1 ? '1º' : day} ${monthIt.format(date)}`;
   };
   const fill = (source: string, locale: Locale): string =>
-    source.replace(/\{\{(d|wd|il|al|del|dal|Dal|faq):([^}]+)\}\}/g, (_all, kind: string, arg: string) => {
+    source.replace(/\{\{(d|wd|il|al|del|dal|Dal|faq|until):([^}]+)\}\}/g, (_all, kind: string, arg: string) => {
+      if (kind === 'until') {
+        const end = ends.get(arg);
+        if (!end) throw new Error(`demo story: no temporary service "${arg}"`);
+        return formatEndDateTime(wall(end), locale, ctx.timeZone);
+      }
       if (kind === 'faq') {
         if (!slugs.has(arg)) throw new Error(`demo story: no FAQ entry "${arg}"`);
         return `${ctx.siteUrl}${localePrefix(locale)}/incidents/${need(incidents, MAIN_INCIDENT)}#${arg}`;

@@ -11,6 +11,8 @@
  * - `{{il:9}}`, `{{al:9}}`, `{{del:9}}`, `{{dal:9}}`, `{{Dal:9}}` (Italian only) the date with its article,
  *   elided where Italian wants it ("dell’8 marzo", "all’11 marzo", "il 1º marzo");
  * - `{{wd:14}}` the same with the weekday ("domenica 14 marzo" / "Sunday 14 March");
+ * - `{{until:key}}` the end date of temporary service `key`, written as the pages write it (Time.astro's `end`:
+ *   "19 marzo 2026, 24:00 CET"), so a text and the page never give one closing time two ways;
  * - `{{faq:slug}}` the absolute link to a question of the main incident's FAQ (partners republish
  *   these texts elsewhere, so links must work outside this site).
  * Times inside texts are wall-clock times in Rome; the story avoids stating times for the anchor day,
@@ -129,6 +131,11 @@ export const BACKUP_MOST = at(9, '21:30');
 export const STOP = at(10, '00:50');
 /** General reopening. */
 export const REOPENING = at(15, '08:00');
+/**
+ * The emergency channel's last moment: the end of day 19. The service's end date, its milestone's expected date
+ * and the updates' `{{until:emergency-channel}}` all use it, so the pages write one closing time one way.
+ */
+export const EMERGENCY_CLOSES = at(20, '00:00');
 
 export const MAIN_INCIDENT = 'outage';
 export const CREDENTIALS_INCIDENT = 'credentials';
@@ -190,7 +197,7 @@ const services: ServiceDef[] = [
       it: 'Canale temporaneo, su infrastruttura separata, per inviare a SdI le fatture urgenti durante l’interruzione.',
       en: 'A temporary channel, on separate infrastructure, to send urgent invoices to SdI during the outage.',
     },
-    temporary: { from: at(11, '10:00'), until: at(20, '00:00') },
+    temporary: { from: at(11, '10:00'), until: EMERGENCY_CLOSES },
   },
   {
     key: 'support',
@@ -536,12 +543,12 @@ Many tickets are about signing in for users whose e-mail address is at two consu
 
 **Abbinamento ricevute**: domattina parte l’elaborazione dell’intero arretrato, circa 175.000 ricevute.
 
-**Canale di emergenza**: chiude alla fine di {{wd:19}}. {{Dal:20}} inviate solo dal portale.`,
+**Canale di emergenza**: attivo fino al {{until:emergency-channel}}. {{Dal:20}} inviate solo dal portale.`,
         en: `**Receiving**: about 2,700 passive invoices and just over 100 NSO orders are left; we will close them overnight.
 
 **Receipt matching**: processing of the whole backlog, about 175,000 receipts, starts tomorrow morning.
 
-**Emergency channel**: it closes at the end of {{wd:19}}. From {{d:20}} send from the portal only.`,
+**Emergency channel**: available until {{until:emergency-channel}}. From {{d:20}} send from the portal only.`,
       },
       nextBy: at(19, '09:00'),
     },
@@ -569,12 +576,12 @@ Many tickets are about signing in for users whose e-mail address is at two consu
       body: {
         it: `**Abbinamento ricevute**: da questa mattina ne sono state abbinate circa 64.000; ne restano circa 113.000.
 
-**Canale di emergenza**: chiude stanotte alle 24:00. Le fatture inviate dal canale saranno caricate nel portale la prossima settimana, con una manutenzione programmata ({{d:23}}): fino ad allora non reinviatele.
+**Canale di emergenza**: attivo fino al {{until:emergency-channel}}. Le fatture inviate dal canale saranno caricate nel portale la prossima settimana, con una manutenzione programmata ({{d:23}}): fino ad allora non reinviatele.
 
 **Assistenza e linea partner**: ritorno all’operatività normale previsto per {{wd:22}}. Le risposte alle domande più frequenti sono qui sotto e valgono anche per i vostri clienti: potete ripubblicarle citando questa pagina.`,
         en: `**Receipt matching**: about 64,000 receipts matched since this morning; about 113,000 to go.
 
-**Emergency channel**: it closes tonight at midnight. Invoices sent through the channel will be loaded into the portal next week, in a scheduled maintenance ({{d:23}}): until then, do not send them again.
+**Emergency channel**: available until {{until:emergency-channel}}. Invoices sent through the channel will be loaded into the portal next week, in a scheduled maintenance ({{d:23}}): until then, do not send them again.
 
 **Support desk and partner line**: expected back to normal on {{wd:22}}. The answers to the most frequent questions are below and apply to your clients too: you may republish them, citing this page.`,
       },
@@ -726,7 +733,7 @@ const milestones: MilestoneDef[] = [
       en: 'After closing, invoices are sent from the portal only. Invoices already sent through the channel stay valid.',
     },
     listedAt: at(18, '19:00'),
-    expected: at(19, '23:59'),
+    expected: EMERGENCY_CLOSES,
     changes: [],
   },
   {

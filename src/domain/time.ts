@@ -205,6 +205,21 @@ export function formatDateTime(
   return displayFormatter(locale, timeZone, dateStyle, true, withZone).format(date);
 }
 
+/**
+ * An instant that ENDS something ("available until", "expected by"), written like formatDateTime except that
+ * local midnight reads as 24:00 of the day before: "2 dic 2026, 24:00 CET", never "3 dic 2026, 00:00 CET",
+ * which readers take as "open during 3 December". Every page writes such an instant this way (Time.astro's
+ * `end`), and so do the demo's texts, so one closing time is never written three ways.
+ */
+export function formatEndDateTime(date: Date, locale: Locale, timeZone: string, options: FormatDateTimeOptions = {}): string {
+  const { hour, minute } = zonedParts(date, timeZone);
+  if (hour !== 0 || minute !== 0) return formatDateTime(date, locale, timeZone, options);
+  const { dateStyle = 'medium', withZone = true } = options;
+  // A minute earlier is the right calendar day (and zone name); only its time is replaced.
+  const parts = displayFormatter(locale, timeZone, dateStyle, true, withZone).formatToParts(new Date(date.getTime() - 60_000));
+  return parts.map((p) => (p.type === 'hour' ? '24' : p.type === 'minute' ? '00' : p.value)).join('');
+}
+
 /** The local calendar date alone: "28 nov 2026". */
 export function formatDate(date: Date, locale: Locale, timeZone: string, dateStyle: DateStyle = 'medium'): string {
   return displayFormatter(locale, timeZone, dateStyle, false, false).format(date);

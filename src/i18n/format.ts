@@ -3,10 +3,10 @@
  * every component formats numbers, percentages and times the same way.
  */
 import { intlLocale } from '../domain/i18n.ts';
-import { type DateStyle, formatDate, formatDateTime, formatDuration } from '../domain/time.ts';
+import { type DateStyle, formatDate, formatDateTime, formatDuration, formatEndDateTime } from '../domain/time.ts';
 import type { Locale } from '../domain/vocab.ts';
 
-export { formatDate, formatDateTime, formatDuration };
+export { formatDate, formatDateTime, formatDuration, formatEndDateTime };
 
 // Building an Intl formatter costs ~100 times more than using one, and the home page formats two values for
 // each of its ~600 uptime bars: each formatter is built once per locale and option set.

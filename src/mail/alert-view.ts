@@ -10,7 +10,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { maintenanceServices, maintenances, services } from '../../db/schema/index.ts';
 import { pickText } from '../domain/i18n.ts';
 import { isOpenMilestone } from '../domain/lifecycle.ts';
-import { formatDateTime } from '../domain/time.ts';
+import { formatDateTime, formatEndDateTime } from '../domain/time.ts';
 import type { Locale, LocalizedText, MilestoneState, ServiceStatus } from '../domain/vocab.ts';
 import { dict, localePath } from '../i18n/index.ts';
 import type { Ctx } from '../services/context.ts';
@@ -122,7 +122,8 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
   if (event.type === 'milestone.updated') {
     const state = String(data.state ?? '') as MilestoneState;
     const facts = [{ label: c.milestoneState, value: d.milestoneState[state] ?? state }];
-    const expected = when(data.expectedAt);
+    // Written as the pages write an expected date (midnight is 24:00 of the day before).
+    const expected = typeof data.expectedAt === 'string' && data.expectedAt ? formatEndDateTime(new Date(data.expectedAt), locale, ctx.timeZone) : null;
     if (state === 'done' && when(data.actualAt)) facts.push({ label: d.plan.actual, value: when(data.actualAt)! });
     else if (expected) facts.push({ label: d.plan.expected, value: expected });
     return {
@@ -178,7 +179,7 @@ function planSummary(page: IncidentPage, c: MailCopy, locale: Locale, timeZone: 
   if (page.plan.total === 0) return null;
   const open = page.plan.milestones
     .filter((m) => isOpenMilestone(m.state))
-    .map((m) => ({ title: m.title, when: m.expectedAt ? formatDateTime(m.expectedAt, locale, timeZone) : null, late: m.late }));
+    .map((m) => ({ title: m.title, when: m.expectedAt ? formatEndDateTime(m.expectedAt, locale, timeZone) : null, late: m.late }));
   // A resolved incident has no "next milestone": presenting one would read as if the recovery were still going on.
   const resolved = page.resolvedAt !== null;
   return {

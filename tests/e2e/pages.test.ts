@@ -274,6 +274,32 @@ describe('public pages with the demo scenario', () => {
     expect(text((await get(server.url, '/en/faq')).html)).toContain('Frequently asked questions');
   });
 
+  it('writes the emergency channel’s closing time one way everywhere: its service, the plan and the updates', async () => {
+    const TIME = String.raw`(\d{1,2} \w+ \d{4}, \d{2}:\d{2} CES?T)`;
+    for (const [prefix, note, update, milestone] of [
+      ['', 'Canale temporaneo, attivo fino al', 'Canale di emergenza : attivo fino al', 'Chiusura del canale di emergenza (?:(?!Prevista:).){0,120}Prevista:'],
+      ['/en', 'Temporary channel, available until', 'Emergency channel : available until', 'Emergency channel closed (?:(?!Expected:).){0,120}Expected:'],
+    ] as const) {
+      const page = async (path: string) => text((await get(server.url, path)).html);
+      const home = await page(`${prefix}/`);
+      const service = await page(`${prefix}/services/emergency-channel`);
+      const incident = await page(`${prefix}${incidentPath}`);
+      const find = (body: string, lead: string) => [...body.matchAll(new RegExp(`${lead} ${TIME}`, 'g'))].map((m) => m[1]!);
+      const shown = {
+        homeNote: find(home, note),
+        serviceNote: find(service, note),
+        homePlan: find(home, milestone),
+        incidentPlan: find(incident, milestone),
+        updates: find(incident, update),
+      };
+      for (const [where, found] of Object.entries(shown)) expect(found.length, `${prefix} ${where}`).toBeGreaterThan(0);
+      const all = Object.values(shown).flat();
+      expect(new Set(all).size, JSON.stringify(shown)).toBe(1);
+      // The end of a day, written as such: not "00:00" of the next one, which reads as open during it.
+      expect(all[0]).toMatch(/ 24:00 CES?T$/);
+    }
+  });
+
   it('every page’s footer shows the ways to follow the updates, in the page’s language, and each one answers', async () => {
     const expected = {
       it: ['/subscribe', '/feed.rss', '/feed.atom', '/api/v2/summary.json', '/webhooks'],

@@ -4,6 +4,7 @@ import {
   formatDate,
   formatDateTime,
   formatDuration,
+  formatEndDateTime,
   formatZonedLocal,
   isValidTimeZone,
   parseZonedLocal,
@@ -217,6 +218,24 @@ describe('formatDateTime', () => {
 
   it('uses the date of the zone, not of UTC', () => {
     expect(formatDateTime(utc('2026-11-27T23:30:00Z'), 'it', ROME)).toBe('28 nov 2026, 00:30 CET');
+  });
+});
+
+describe('formatEndDateTime', () => {
+  it('writes local midnight as 24:00 of the day before, so "until" cannot be read as "during the next day"', () => {
+    const midnight = utc('2026-12-02T23:00:00Z'); // 3 Dec 00:00 in Rome
+    expect(formatEndDateTime(midnight, 'it', ROME)).toBe('2 dic 2026, 24:00 CET');
+    expect(formatEndDateTime(midnight, 'en', ROME)).toBe('2 Dec 2026, 24:00 CET');
+    expect(formatEndDateTime(midnight, 'it', ROME, { dateStyle: 'short', withZone: false })).toBe('02/12/26, 24:00');
+    // Midnight in summer time, and at the end of the month and year.
+    expect(formatEndDateTime(utc('2026-07-31T22:00:00Z'), 'it', ROME)).toBe('31 lug 2026, 24:00 CEST');
+    expect(formatEndDateTime(utc('2026-12-31T23:00:00Z'), 'en', ROME)).toBe('31 Dec 2026, 24:00 CET');
+  });
+
+  it('writes any other moment exactly as formatDateTime does', () => {
+    for (const iso of ['2026-12-02T22:59:00Z', '2026-12-02T23:01:00Z', '2026-11-28T13:30:00Z']) {
+      expect(formatEndDateTime(utc(iso), 'it', ROME)).toBe(formatDateTime(utc(iso), 'it', ROME));
+    }
   });
 });
 

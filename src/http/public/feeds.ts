@@ -11,7 +11,7 @@ import { Feed } from 'feed';
 import { type Context, Hono } from 'hono';
 import RSS from 'rss';
 import { renderMarkdown } from '../../domain/markdown.ts';
-import { formatDateTime } from '../../domain/time.ts';
+import { formatDateTime, formatEndDateTime } from '../../domain/time.ts';
 import type { IncidentStatus, Locale, MilestoneState } from '../../domain/vocab.ts';
 import { INCIDENT_STATUSES, MILESTONE_STATES } from '../../domain/vocab.ts';
 import { SITE } from '../../i18n/site.ts';
@@ -150,7 +150,8 @@ export function entryHtml(ctx: Ctx, entry: FeedEntry, locale: Locale): string {
       const actual = asDate(entry.data.actualAt);
       const expected = asDate(entry.data.expectedAt);
       if (state === 'done' && actual) parts.push(`<p>${escapeHtml(p.completedAt)}: ${when(actual)}</p>`);
-      else if (expected && state !== 'cancelled') parts.push(`<p>${escapeHtml(p.expected)}: ${when(expected)}</p>`);
+      // Written as the pages write an expected date (midnight is 24:00 of the day before).
+      else if (expected && state !== 'cancelled') parts.push(`<p>${escapeHtml(p.expected)}: ${escapeHtml(formatEndDateTime(expected, locale, ctx.timeZone))}</p>`);
       break;
     }
     case 'notice.published': {
