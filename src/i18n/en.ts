@@ -267,13 +267,15 @@ const en: Dictionary = {
     unsubscribeBody: (email: string) => `${email} will no longer receive alerts by e-mail.`,
     unsubscribeButton: 'Unsubscribe',
     unsubscribedTitle: 'Unsubscribed',
-    unsubscribedBody: 'You will no longer receive alerts by e-mail. The status of the services is always on this page.',
+    unsubscribedBody: 'You will no longer receive alerts by e-mail.',
+    // Around a link to the home page: this page is not the status page, so it is named and linked.
+    statusPageAlways: { before: 'The status of the services is always on the ', link: 'status page', after: '.' },
     inactive: 'This address receives no alerts. To start again, subscribe again.',
   },
 
   webhooks: {
     title: 'Webhooks for partner systems',
-    intro: 'Receive every update of this page on your own system, as JSON signed per Standard Webhooks. After you register we send you an e-mail: events start only once you confirm.',
+    intro: 'Receive every update of the status page on your own system, as JSON signed per Standard Webhooks. After you register we send you an e-mail: events start only once you confirm.',
     url: 'Your receiver’s URL (https://…)',
     urlHint: 'Must be reachable from the internet over HTTPS.',
     events: 'Events to receive',

@@ -269,13 +269,15 @@ const it = {
     unsubscribeBody: (email: string) => `${email} non riceverà più avvisi via e-mail.`,
     unsubscribeButton: 'Annulla l’iscrizione',
     unsubscribedTitle: 'Iscrizione annullata',
-    unsubscribedBody: 'Non riceverete più avvisi via e-mail. Lo stato dei servizi resta sempre consultabile su questa pagina.',
+    unsubscribedBody: 'Non riceverete più avvisi via e-mail.',
+    // Around a link to the home page: this page is not the status page, so it is named and linked.
+    statusPageAlways: { before: 'Lo stato dei servizi resta sempre consultabile sulla ', link: 'pagina di stato', after: '.' },
     inactive: 'Questo indirizzo non riceve avvisi. Per ricominciare, iscrivetevi di nuovo.',
   },
 
   webhooks: {
     title: 'Webhook per i sistemi dei partner',
-    intro: 'Ricevete ogni aggiornamento di questa pagina sul vostro sistema, come JSON firmato secondo Standard Webhooks. Dopo la registrazione vi inviamo un’e-mail: gli eventi partono solo quando confermate.',
+    intro: 'Ricevete ogni aggiornamento della pagina di stato sul vostro sistema, come JSON firmato secondo Standard Webhooks. Dopo la registrazione vi inviamo un’e-mail: gli eventi partono solo quando confermate.',
     url: 'Indirizzo del vostro ricevitore (https://…)',
     urlHint: 'Deve essere raggiungibile da internet via HTTPS.',
     events: 'Eventi da ricevere',

@@ -128,7 +128,12 @@ describe('subscribing, confirming, changing language, leaving', () => {
     // Leaving from the manage page.
     const left = await post(location.split('?')[0]!, form([['action', 'unsubscribe']]));
     expect(left.status).toBe(200);
-    expect(plain(await left.text())).toContain('You will no longer receive alerts by e-mail.');
+    const leftHtml = await left.text();
+    expect(plain(leftHtml)).toContain('You will no longer receive alerts by e-mail.');
+    // This page is not the status page: it names the status page and links to it.
+    expect(plain(leftHtml)).toContain('The status of the services is always on the status page');
+    expect(leftHtml).toMatch(/always on the <a href="\/en\/"[^>]*>status page<\/a>\./);
+    expect(plain(leftHtml)).not.toContain('this page');
   });
 
   it('a bad link gets one plain answer, and the form names a wrong field', async () => {

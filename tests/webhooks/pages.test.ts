@@ -157,7 +157,10 @@ describe('public self-service', () => {
     const it = await anon.get('/webhooks');
     expect(it.status).toBe(200);
     expect(it.html).toMatch(/<label for="url"/);
-    expect((await anon.get('/en/webhooks')).html).toContain('Webhooks for partner systems');
+    const form = (await anon.get('/en/webhooks')).html;
+    expect(form).toContain('Webhooks for partner systems');
+    // Said on the webhooks page, "this page" would be the form: the events are the status page's.
+    expect(form).toContain('Receive every update of the status page on your own system');
 
     const bad = await anon.post('/en/webhooks', { url: 'http://partner.example.com/', ownerEmail: 'nobody', locale: 'en' });
     expect(bad.status).toBe(400);
