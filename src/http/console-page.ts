@@ -155,7 +155,8 @@ function translateMessage(message: string, t: AdminDictionary): string {
   if (exact !== undefined) return exact;
   for (const [pattern, render] of t.serviceMessagePatterns) {
     const m = pattern.exec(message);
-    if (m) return render(...m.slice(1).map((g) => g ?? ''));
+    // A group can be a message of its own (the reason inside "The maintenance is …: <reason>.").
+    if (m) return render(...m.slice(1).map((g) => (g ? translateMessage(g, t) : '')));
   }
   return message;
 }
