@@ -588,6 +588,34 @@ describe('conflicts and refusals in the console\'s language', () => {
     expect(summary).not.toMatch(/\bchanged\b|\bversion\b|\btitle\b|expectedVersion/);
   });
 
+  it('does not undo a colleague\'s impact change when an update from an older form is sent again', async () => {
+    const e = new ConsoleClient(server.url);
+    await e.signIn(EDITOR);
+    const id = await declare(e, 'Conservazione lenta');
+    const stale = await e.get(`/admin/incidents/${id}`);
+    const page = await admin.get(`/admin/incidents/${id}`);
+    const raised = await admin.post(`/admin/incidents/${id}`, {
+      _csrf: hidden(page.html, '_csrf'), _action: 'edit', version: hidden(page.html, 'version'), 'title.it': 'Conservazione lenta', impact: 'critical',
+    });
+    expect(raised.status).toBe(303);
+    // The operator did not touch the impact: the form still shows the one it was opened with.
+    const fields = (html: string) => ({
+      _csrf: hidden(html, '_csrf'), _action: 'update', intent: 'publish', version: hidden(html, 'version'), seenUpdate: hidden(html, 'seenUpdate'),
+      seenStatus: hidden(html, 'seenStatus'), seenImpact: hidden(html, 'seenImpact'), status: 'identified', 'body.it': 'Causa trovata.', nextUpdateBy: '',
+    });
+    const updateImpact = (html: string) => /<select[^>]*name="impact"[^>]*>[\s\S]*?<option value="(\w+)" selected/.exec(html)?.[1];
+    expect(updateImpact(stale.html)).toBe('minor');
+    const refused = await e.post(`/admin/incidents/${id}`, { ...fields(stale.html), impact: 'minor' });
+    expect(refused.status).toBe(409);
+    // Sent back with the colleague's impact, which the resubmission then leaves alone.
+    expect(updateImpact(refused.html)).toBe('critical');
+    const sent = await e.post(`/admin/incidents/${id}`, { ...fields(refused.html), impact: updateImpact(refused.html)! });
+    expect(sent.status, text(sent.html).slice(0, 500)).toBe(303);
+    const after = await e.get(`/admin/incidents/${id}`);
+    expect(hidden(after.html, 'seenImpact')).toBe('critical');
+    expect(text(await fetch(`${server.url}/incidents/${id}`).then((r) => r.text()))).toContain('Causa trovata.');
+  });
+
   it('labels the texts a refused post hands back with the fields\' names, in the console\'s language', async () => {
     const e = new ConsoleClient(server.url);
     await e.signIn(EDITOR);
