@@ -110,6 +110,8 @@ export type MaintenanceStep = {
 export type MaintenanceDetail = MaintenanceView & {
   createdAt: Date;
   updatedAt: Date;
+  /** Whether subscribers are e-mailed about this window (its steps record the choice each time). */
+  notify: boolean;
   /** The maintenance's public events, newest first: its timeline. */
   steps: MaintenanceStep[];
 };
@@ -156,6 +158,7 @@ export async function listMaintenanceDetails(
     services: links.filter((l) => l.maintenanceId === m.id).flatMap((l) => refs.get(l.serviceId) ?? []),
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,
+    notify: m.notify,
     steps: eventRows
       .filter((e) => e.maintenanceId === m.id)
       .map((e) => ({

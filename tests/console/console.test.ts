@@ -446,7 +446,7 @@ describe('maintenance', () => {
     await e.signIn(EDITOR);
     const list = await e.get('/admin/maintenance');
     expect(list.html).toContain('id="f-notify" name="notify" checked');
-    expect(text(list.html)).toContain('Avvisa gli iscritti per e-mail: all’annuncio, se si sposta, all’inizio e alla fine');
+    expect(text(list.html)).toContain('Avvisa gli iscritti per e-mail: all’annuncio, se si sposta, con un promemoria poco prima, all’inizio e alla fine');
     // A browser sends nothing for an unticked box.
     const scheduled = await e.post('/admin/maintenance', {
       _csrf: hidden(list.html, '_csrf'),

@@ -281,7 +281,7 @@ function spMaintenance(
     m.body ? markdownToPlainText(m.body.text) : status === 'completed' ? p.maintenance.completed : status === 'scheduled' ? p.maintenance.scheduled : p.maintenance.started;
   const steps = m.steps.length
     ? m.steps
-    : [{ id: m.id, type: 'maintenance.scheduled' as const, status: m.status, body: m.body, occurredAt: m.createdAt, notify: true }];
+    : [{ id: m.id, type: 'maintenance.scheduled' as const, status: m.status, body: m.body, occurredAt: m.createdAt, notify: m.notify }];
   // What each step did to the services: starting puts them under maintenance, completing gives them back.
   const affected = (status: string) => {
     const move =

@@ -402,7 +402,7 @@ const en: AdminDictionary = {
     startedAt: 'Started',
     completedAt: 'Completed',
     window: 'Window',
-    notify: 'E-mail subscribers: when announced, if moved, when it starts and when it ends',
+    notify: 'E-mail subscribers: when announced, if moved, with a reminder shortly before, when it starts and when it ends',
     edit: 'Edit the maintenance',
     save: 'Save',
   },

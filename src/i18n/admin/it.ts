@@ -476,7 +476,7 @@ const it = {
     startedAt: 'Avviata il',
     completedAt: 'Completata il',
     window: 'Finestra',
-    notify: 'Avvisa gli iscritti per e-mail: all’annuncio, se si sposta, all’inizio e alla fine',
+    notify: 'Avvisa gli iscritti per e-mail: all’annuncio, se si sposta, con un promemoria poco prima, all’inizio e alla fine',
     edit: 'Modifica la manutenzione',
     save: 'Salva',
   },
