@@ -487,7 +487,7 @@ describe('resolving an incident whose recovery plan has open milestones', () => 
     expect(declared.status).toBe(303);
     const id = /^\/admin\/incidents\/([a-z0-9]+)\?/.exec(declared.location ?? '')?.[1];
     for (const [title, state] of [['Recupero arretrato', 'planned'], ['Indici ricostruiti', 'done']]) {
-      const added = await e.post(`/admin/incidents/${id}/plan`, { _csrf: csrf, _action: 'add', 'title.it': title!, state: state!, expectedAt: '2027-01-10T18:00' });
+      const added = await e.post(`/admin/incidents/${id}/plan`, { _csrf: csrf, _action: 'add', 'title.it': title!, state: state!, expectedAt: '2027-01-11T00:00' });
       expect(added.status).toBe(303);
     }
 
@@ -499,6 +499,8 @@ describe('resolving an incident whose recovery plan has open milestones', () => 
     const notice = /<div class="warn-note" id="open-milestones">([\s\S]*?)<\/div>/.exec(resolving.html)?.[1] ?? '';
     expect(text(notice)).toContain('Il piano di ripristino ha ancora una tappa aperta');
     expect(text(notice)).toContain('Recupero arretrato');
+    // Expected by midnight reads as the end of the 10th, as on the public plan.
+    expect(text(notice)).toContain('Prevista: 10 gen 2027, 24:00 CET');
     expect(text(notice)).not.toContain('Indici ricostruiti');
     expect(notice).toContain(`href="/admin/incidents/${id}/plan#m-`);
 
