@@ -534,6 +534,15 @@ describe('conflicts and refusals in the console\'s language', () => {
     return /^\/admin\/incidents\/([a-z0-9]+)\?/.exec(declared.location ?? '')![1]!;
   }
 
+  /** The administrator, as a colleague, raises the incident's impact to critical. */
+  async function raiseImpact(id: string, title: string) {
+    const page = await admin.get(`/admin/incidents/${id}`);
+    const raised = await admin.post(`/admin/incidents/${id}`, {
+      _csrf: hidden(page.html, '_csrf'), _action: 'edit', version: hidden(page.html, 'version'), 'title.it': title, impact: 'critical',
+    });
+    expect(raised.status).toBe(303);
+  }
+
   it('names what a colleague changed and who, in English on the English console, with no Italian or service text', async () => {
     const e = new ConsoleClient(server.url);
     e.cookies.set('vedetta_console_lang', 'en');
@@ -541,11 +550,7 @@ describe('conflicts and refusals in the console\'s language', () => {
     const id = await declare(e, 'Portale lento');
     const stale = await e.get(`/admin/incidents/${id}`);
     // A colleague (the administrator) raises the impact meanwhile.
-    const page = await admin.get(`/admin/incidents/${id}`);
-    const raised = await admin.post(`/admin/incidents/${id}`, {
-      _csrf: hidden(page.html, '_csrf'), _action: 'edit', version: hidden(page.html, 'version'), 'title.it': 'Portale lento', impact: 'critical',
-    });
-    expect(raised.status).toBe(303);
+    await raiseImpact(id, 'Portale lento');
     const refused = await e.post(`/admin/incidents/${id}`, {
       _csrf: hidden(stale.html, '_csrf'), _action: 'update', intent: 'publish', version: hidden(stale.html, 'version'),
       seenUpdate: hidden(stale.html, 'seenUpdate'), seenStatus: hidden(stale.html, 'seenStatus'), status: 'identified', impact: 'minor',
@@ -595,11 +600,7 @@ describe('conflicts and refusals in the console\'s language', () => {
     await e.signIn(EDITOR);
     const id = await declare(e, 'Conservazione lenta');
     const stale = await e.get(`/admin/incidents/${id}`);
-    const page = await admin.get(`/admin/incidents/${id}`);
-    const raised = await admin.post(`/admin/incidents/${id}`, {
-      _csrf: hidden(page.html, '_csrf'), _action: 'edit', version: hidden(page.html, 'version'), 'title.it': 'Conservazione lenta', impact: 'critical',
-    });
-    expect(raised.status).toBe(303);
+    await raiseImpact(id, 'Conservazione lenta');
     // The operator did not touch the impact: the form still shows the one it was opened with.
     const fields = (html: string) => ({
       _csrf: hidden(html, '_csrf'), _action: 'update', intent: 'publish', version: hidden(html, 'version'), seenUpdate: hidden(html, 'seenUpdate'),
