@@ -21,6 +21,7 @@ const en: Dictionary = {
     feed: (format: string) => `${format} feed`,
     json: 'JSON (Statuspage-compatible API)',
     webhooks: 'Webhooks for your systems',
+    embed: 'Status on your site (widget and badges)',
     siteFeed: (vendor: string) => `${vendor} · service status`,
   },
 
@@ -309,6 +310,58 @@ const en: Dictionary = {
     secretLabel: 'Signing secret',
     invalid: 'This confirmation link is not valid. Register the webhook again to get a new one.',
     registerAgain: 'Register a webhook',
+    // Around a link to /embed: showing the status on a web page needs no receiver.
+    embed: { before: 'Only want to show the status on your site? No receiver needed: use ', link: 'the widget, the frame or the badges', after: '.' },
+  },
+
+  /** The page for integrators who show the status on their own site (/embed): widget, frame and badges. */
+  embed: {
+    title: 'Show the status on your site',
+    intro: (vendor: string) =>
+      `Three ways to show the status of ${vendor}’s services on another site, with no account and no key: a script, a frame for sites that accept no scripts, and badges. The code is ready to copy: it already holds this status page’s address.`,
+    contents: 'On this page',
+    snippetName: 'Service status',
+    defaultIs: 'Default:',
+    livePreview: 'Live preview',
+    widget: {
+      title: 'Widget (script)',
+      intro: 'Shows the overall status, the latest update of the first ongoing incident and links to this page, and refreshes itself. It is 200 to 420 pixels wide; about 60 pixels high with no incident, 170–200 with one.',
+      basic: 'Minimal code: the widget appears right after the script',
+      custom: 'In an element of your choice, with the automatic theme and a refresh every 5 minutes',
+      options: 'Options (attributes of the script)',
+      lang: 'Language of the texts: it or en.',
+      theme: 'Colours: light, dark or auto (follows the device’s theme).',
+      target: 'CSS selector of the element to show the widget in.',
+      targetDefault: 'right after the script',
+      refresh: 'Seconds between refreshes: at least 30; 0 = never.',
+      events: 'Events',
+      eventsIntro: 'The widget sends two events from its own element; they bubble up the page, so you can also listen on document:',
+      statusEvent: 'after every successful read; detail holds indicator (none, minor, major, critical), description, incidents (id, title, url of each ongoing incident), url and lang.',
+      errorEvent: 'when the status cannot be read; detail.message says why.',
+      eventsExample: 'Example: react to the status on your site',
+      eventsComment: 'an ongoing incident: show a notice of your own',
+      csp: 'Content Security Policy',
+      cspBody: 'The widget reads only from this address (without cookies), stores nothing in the browser and loads no fonts or third-party resources. If your site has a Content Security Policy, add the address to script-src (the script) and connect-src (the data it reads).',
+      cspExample: 'The directives to extend',
+    },
+    frame: {
+      title: 'Frame (iframe), for sites without scripts',
+      intro: 'For sites that accept no third-party scripts (a CMS, a strict policy): a small page with the overall status and the ongoing incident, looking like the widget, that reloads itself every minute. No script, no cookies.',
+      code: 'Code to paste',
+      params: 'Parameters: lang (it or en) and theme (light, dark or auto). With a Content Security Policy, add the address to frame-src.',
+      previewNote: 'The frame below is served by this status page, as it would be on your site.',
+    },
+    badges: {
+      title: 'Badges',
+      intro: 'An SVG image with the status, for documentation pages, intranets and README files. It shows the status of the moment every time it is viewed. With a Content Security Policy, add the address to img-src.',
+      page: 'Overall status badge, linking to this page',
+      styles: 'Two styles: flat (the default, rounded corners) and flat-square (square corners), chosen with ?style=flat-square.',
+      previewAlt: (style: string) => `Overall status badge, ${style} style`,
+      services: 'Badge of a single service',
+      servicesIntro: 'Every service has its own badge, with its own name and status:',
+      serviceExample: (name: string) => `Example: the badge of “${name}”, flat-square style`,
+      none: 'No service is published at the moment.',
+    },
   },
 
   notFound: {

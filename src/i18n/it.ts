@@ -23,6 +23,7 @@ const it = {
     feed: (format: string) => `Feed ${format}`,
     json: 'JSON (API compatibile con Statuspage)',
     webhooks: 'Webhook per i vostri sistemi',
+    embed: 'Lo stato sul vostro sito (widget e badge)',
     siteFeed: (vendor: string) => `${vendor} · stato dei servizi`,
   },
 
@@ -311,6 +312,59 @@ const it = {
     secretLabel: 'Segreto di firma',
     invalid: 'Questo link di conferma non è valido. Registrate di nuovo il webhook per riceverne uno nuovo.',
     registerAgain: 'Registra un webhook',
+    // Around a link to /embed: showing the status on a web page needs no receiver.
+    embed: { before: 'Volete solo mostrare lo stato sul vostro sito? Non serve un ricevitore: usate ', link: 'il widget, il riquadro o i badge', after: '.' },
+  },
+
+  /** The page for integrators who show the status on their own site (/embed): widget, frame and badges. */
+  embed: {
+    title: 'Mostrate lo stato sul vostro sito',
+    intro: (vendor: string) =>
+      `Tre modi per mostrare lo stato dei servizi di ${vendor} su un altro sito, senza account né chiavi: uno script, un riquadro per i siti che non accettano script, e i badge. Il codice è pronto da copiare: contiene già l’indirizzo di questa pagina di stato.`,
+    contents: 'In questa pagina',
+    // The title/alt written into the snippets, in the page's language.
+    snippetName: 'Stato dei servizi',
+    defaultIs: 'Predefinito:',
+    livePreview: 'Anteprima dal vivo',
+    widget: {
+      title: 'Widget (script)',
+      intro: 'Mostra lo stato generale, l’ultimo aggiornamento del primo incidente in corso e i link a questa pagina, e si aggiorna da solo. Occupa da 200 a 420 pixel di larghezza; è alto circa 60 pixel senza incidenti, 170–200 con un incidente.',
+      basic: 'Codice minimo: il widget compare subito dopo lo script',
+      custom: 'In un elemento scelto, con tema automatico e aggiornamento ogni 5 minuti',
+      options: 'Opzioni (attributi dello script)',
+      lang: 'Lingua dei testi: it oppure en.',
+      theme: 'Colori: light (chiaro), dark (scuro) oppure auto (segue il tema del dispositivo).',
+      target: 'Selettore CSS dell’elemento in cui mostrare il widget.',
+      targetDefault: 'subito dopo lo script',
+      refresh: 'Secondi tra un aggiornamento e l’altro: almeno 30; 0 = mai.',
+      events: 'Eventi',
+      eventsIntro: 'Il widget invia due eventi dal proprio elemento; risalgono la pagina, quindi si possono ascoltare anche su document:',
+      statusEvent: 'a ogni lettura riuscita; detail contiene indicator (none, minor, major, critical), description, incidents (id, title, url di ogni incidente in corso), url e lang.',
+      errorEvent: 'quando lo stato non si riesce a leggere; detail.message dice perché.',
+      eventsExample: 'Esempio: reagire allo stato sul vostro sito',
+      eventsComment: 'un incidente in corso: mostrate un vostro avviso',
+      csp: 'Content Security Policy',
+      cspBody: 'Il widget legge solo da questo indirizzo (senza cookie), non salva nulla nel browser e non carica font né risorse di terzi. Se il vostro sito ha una Content Security Policy, aggiungete l’indirizzo a script-src (lo script) e a connect-src (i dati che legge).',
+      cspExample: 'Le direttive da estendere',
+    },
+    frame: {
+      title: 'Riquadro (iframe), per i siti senza script',
+      intro: 'Per i siti che non accettano script di terzi (un CMS, una policy restrittiva): una piccola pagina con lo stato generale e l’incidente in corso, dall’aspetto del widget, che si ricarica da sola ogni minuto. Nessuno script, nessun cookie.',
+      code: 'Codice da incollare',
+      params: 'Parametri: lang (it oppure en) e theme (light, dark oppure auto). Con una Content Security Policy, aggiungete l’indirizzo a frame-src.',
+      previewNote: 'Il riquadro qui sotto è servito da questa pagina di stato, come sul vostro sito.',
+    },
+    badges: {
+      title: 'Badge',
+      intro: 'Un’immagine SVG con lo stato, per pagine di documentazione, intranet e file README. Mostra lo stato del momento a ogni visualizzazione. Con una Content Security Policy, aggiungete l’indirizzo a img-src.',
+      page: 'Badge dello stato generale, con il link a questa pagina',
+      styles: 'Due stili: flat (predefinito, angoli arrotondati) e flat-square (angoli vivi), scelto con ?style=flat-square.',
+      previewAlt: (style: string) => `Badge dello stato generale, stile ${style}`,
+      services: 'Badge di un singolo servizio',
+      servicesIntro: 'Ogni servizio ha il suo badge, con il proprio nome e il proprio stato:',
+      serviceExample: (name: string) => `Esempio: il badge di «${name}», stile flat-square`,
+      none: 'Al momento nessun servizio è pubblicato.',
+    },
   },
 
   notFound: {

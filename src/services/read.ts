@@ -319,6 +319,21 @@ async function loadMaintenances(ctx: Ctx, locale: Locale, where: SQL | undefined
   );
 }
 
+/**
+ * The services a reader sees now (temporary ones only inside their window), in catalogue order, with the name
+ * in the page's language and the language it is really in: the subscription form's choices and the embed
+ * page's list of service badges.
+ */
+export async function listVisibleServices(ctx: Ctx, { locale }: { locale: Locale }): Promise<(ServiceRef & { nameLocale: Locale })[]> {
+  const now = ctx.now();
+  return (await loadServiceRows(ctx))
+    .filter((s) => isVisible(s, now))
+    .map((s) => {
+      const picked = pickText(s.name, locale);
+      return { key: s.key, name: picked.text, nameLocale: picked.locale };
+    });
+}
+
 export async function getHomePage(ctx: Ctx, { locale }: { locale: Locale }): Promise<HomePage> {
   const now = ctx.now();
   // One read of the catalogue serves both the visible list and the names of every service (a page is ~15 queries).

@@ -8,12 +8,11 @@
  * - Nothing but the confirmation is sent before confirmation: the delivery engine selects `state = 'confirmed'`.
  * - Links are capabilities (src/mail/links.ts); a bad one is refused with one message, whatever was wrong.
  */
-import { and, asc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { emailMessages, inboundWebhooks, services, subscribers } from '../../db/schema/index.ts';
 import { EMAIL_STATES } from '../../db/schema/outbox.ts';
 import { enqueueEmail } from '../delivery/enqueue.ts';
-import { pickText } from '../domain/i18n.ts';
 import { LOCALES, type Locale } from '../domain/vocab.ts';
 import { alreadySubscribedEmail, confirmationEmail } from '../mail/confirmation.ts';
 import { CONFIRM_LINK_TTL_MS, type LinkPurpose, getLinkSigner } from '../mail/links.ts';
@@ -21,6 +20,7 @@ import { recordAudit } from './audit.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { ServiceError, parseInput } from './errors.ts';
 import { PER_ADDRESS, PER_IP, RateLimited, addressLimitKey, consumeFormLimit, ipLimitKey } from './form-limits.ts';
+import { listVisibleServices } from './read.ts';
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 
@@ -144,16 +144,7 @@ export async function checkConfirmLink(ctx: Ctx, token: string): Promise<{ email
 
 /** The services a reader can choose on the form: those visible now, in catalogue order. */
 export async function listSubscribableServices(ctx: Ctx, { locale }: { locale: Locale }): Promise<{ key: string; name: string; nameLocale: Locale }[]> {
-  const now = ctx.now();
-  const rows = await ctx.db
-    .select({ key: services.key, name: services.name })
-    .from(services)
-    .where(and(or(isNull(services.availableFrom), lte(services.availableFrom, now)), or(isNull(services.availableUntil), gt(services.availableUntil, now))))
-    .orderBy(asc(services.sortOrder), asc(services.key));
-  return rows.map((r) => {
-    const picked = pickText(r.name, locale);
-    return { key: r.key, name: picked.text, nameLocale: picked.locale };
-  });
+  return listVisibleServices(ctx, { locale });
 }
 
 /** The manage page's data, from a manage link (or an unsubscribe link, which only reads and leaves). */

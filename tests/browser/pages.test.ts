@@ -75,6 +75,8 @@ describe('public pages in a browser', () => {
     '/en/history',
     '/faq',
     '/en/faq',
+    '/embed',
+    '/en/embed',
     '/incidents/nope',
   ];
 
@@ -313,6 +315,45 @@ describe('public pages in a browser', () => {
     const box = (await tip.boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(360);
+  }, SLOW);
+
+  it('the embed page: live previews load under its own CSP, and long code wraps inside its block at 1280 px and 375 px', async () => {
+    const cases = [
+      { path: '/embed', width: 1280 },
+      { path: '/embed', width: 375 },
+      { path: '/en/embed', width: 375 },
+    ];
+    for (const { path, width } of cases) {
+      const page = await browser.newPage({ width, height: 900 });
+      const refused: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+      });
+      await page.goto(`${server.url}${path}`);
+      // The live frame: same origin, allowed by the page's default-src 'self', showing the overall status.
+      const frame = page.locator('iframe.embed-frame');
+      await frame.scrollIntoViewIfNeeded();
+      const status = page.frameLocator('iframe.embed-frame').locator('.vw .st a');
+      await poll(() => status.count()).toBe(1);
+      expect((await status.innerText()).trim().length).toBeGreaterThan(3);
+      // The preview badges are real images, drawn.
+      const drawn = () => page.locator('.embed-badges img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+      await poll(async () => (await drawn()).length === 2 && (await drawn()).every((w) => w > 0)).toBe(true);
+      expect(refused, path).toEqual([]);
+      // Nothing makes the page scroll sideways, and no code block needs scrolling either: long lines wrap.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${path} @ ${width}`).toBeLessThanOrEqual(0);
+      const blocks = await page.locator('pre').evaluateAll((els) => els.map((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, right: el.getBoundingClientRect().right })));
+      expect(blocks.length).toBeGreaterThanOrEqual(7);
+      for (const b of blocks) {
+        expect(b.scroll, `${path} @ ${width}`).toBeLessThanOrEqual(b.client);
+        expect(b.right, `${path} @ ${width}`).toBeLessThanOrEqual(width);
+      }
+      const frameBox = (await frame.boundingBox())!;
+      expect(frameBox.x + frameBox.width).toBeLessThanOrEqual(width);
+      // embed-it-1280.png, embed-it-375.png, embed-en-375.png
+      await screenshot(page, `embed-${path.startsWith('/en') ? 'en' : 'it'}-${width}`);
+    }
   }, SLOW);
 
   it('saves screenshots of the home page at 1280 px and 390 px', async () => {

@@ -300,10 +300,106 @@ describe('public pages with the demo scenario', () => {
     }
   });
 
+  it('/embed and /en/embed: code to copy with the site’s own address, live previews, every service’s badge', async () => {
+    // First of all, and before any other test asks for the page: through another name of the same server, so
+    // that the first copy the public cache keeps was rendered for a request that came in on "localhost". The
+    // code must still name SITE_URL (this server's 127.0.0.1 address), never the address the request used.
+    const viaOtherName = await get(server.url.replace('127.0.0.1', 'localhost'), '/embed');
+    expect(viaOtherName.status).toBe(200);
+    expect(viaOtherName.html).toContain(`${server.url}/widget/v1.js`);
+    expect(viaOtherName.html).not.toMatch(/localhost:\d+/);
+
+    const homeKeys = new Set(attr((await get(server.url, '/')).html, /href="\/services\/([A-Za-z0-9_-]+)"/g));
+    expect(homeKeys.size).toBeGreaterThanOrEqual(6);
+    const decode = (html: string) =>
+      html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    for (const [path, locale, other] of [
+      ['/embed', 'it', '/en/embed'],
+      ['/en/embed', 'en', '/embed'],
+    ] as const) {
+      const response = await fetch(`${server.url}${path}`);
+      const page = { status: response.status, html: await response.text(), contentType: response.headers.get('content-type') ?? '' };
+      expect(page.status, path).toBe(200);
+      expectFrame(page, locale);
+      expect(text(/<h1[^>]*>([\s\S]*?)<\/h1>/.exec(page.html)![1]!).trim()).toBe(
+        locale === 'it' ? 'Mostrate lo stato sul vostro sito' : 'Show the status on your site',
+      );
+      // Indexable, with its own canonical address and both languages as alternates.
+      expect(page.html).toContain(`<link rel="canonical" href="${server.url}${path}">`);
+      expect(page.html).toContain(`<link rel="alternate" hreflang="it" href="${server.url}/embed">`);
+      expect(page.html).toContain(`<link rel="alternate" hreflang="en" href="${server.url}/en/embed">`);
+      expect(page.html).toMatch(new RegExp(`<a href="${other}" hreflang="${locale === 'it' ? 'en' : 'it'}"`));
+
+      // Every snippet is text in <pre><code> under a visible label: escaped markup, never live markup.
+      const snippets = [...page.html.matchAll(/<figure class="snippet"[^>]*>\s*<figcaption[^>]*>([^<]+)<\/figcaption>\s*<pre[^>]*><code[^>]*>([\s\S]*?)<\/code><\/pre>/g)]
+        .map((m) => ({ label: m[1]!.trim(), code: decode(m[2]!) }));
+      expect(snippets.length, path).toBe((page.html.match(/<pre\b/g) ?? []).length);
+      for (const s of snippets) expect(s.label.length, s.code).toBeGreaterThan(3);
+      const all = snippets.map((s) => s.code).join('\n');
+      expect(all).toContain(`<script src="${server.url}/widget/v1.js" async data-lang="${locale}" data-theme="light"></script>`);
+      expect(all).toMatch(new RegExp(`data-target="#[a-z-]+" data-refresh="300"></script>`));
+      expect(all).toContain(`document.addEventListener('vedetta:status'`);
+      expect(all).toContain(`document.addEventListener('vedetta:error'`);
+      expect(all).toContain(`script-src 'self' ${server.url}; connect-src 'self' ${server.url}`);
+      expect(all).toContain(`<iframe src="${server.url}/widget/v1/frame?lang=${locale}&theme=auto"`);
+      expect(all).toContain(`<a href="${server.url}${locale === 'it' ? '/' : '/en/'}"><img src="${server.url}/badge.svg?lang=${locale}" alt="`);
+      expect(page.html).not.toMatch(/<script[^>]*widget\/v1\.js/);
+      expect(page.html).not.toMatch(/<a href="http[^"]*"><img/);
+      // The data-* options and events, each named in the text.
+      for (const name of ['data-lang', 'data-theme', 'data-target', 'data-refresh', 'vedetta:status', 'vedetta:error']) {
+        expect(page.html, name).toMatch(new RegExp(`<code[^>]*>${name}</code>`));
+      }
+
+      // Live previews from this very server: the page's own CSP allows same-origin frames and images, and the
+      // frame route lets any page frame it.
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).not.toMatch(/frame-src|child-src/);
+      expect(csp).toMatch(/img-src 'self'/);
+      const frameSrc = decode(/<iframe class="embed-frame"[^>]*src="([^"]+)"/.exec(page.html)?.[1] ?? '');
+      expect(frameSrc).toBe(`/widget/v1/frame?lang=${locale}&theme=light`);
+      expect(page.html).toMatch(/<iframe class="embed-frame"[^>]*title="[^"]+"/);
+      const frame = await fetch(`${server.url}${frameSrc}`);
+      expect(frame.status).toBe(200);
+      expect(frame.headers.get('content-security-policy')).toContain('frame-ancestors *');
+      expect(await frame.text()).toContain(`<html lang="${locale}">`);
+      const previews = attr(page.html, /<img src="(\/badge\.svg[^"]*)"/g).map(decode);
+      expect(previews).toEqual([`/badge.svg?lang=${locale}`, `/badge.svg?lang=${locale}&style=flat-square`]);
+      for (const src of previews) {
+        const badge = await fetch(`${server.url}${src}`);
+        expect(badge.status, src).toBe(200);
+        expect(badge.headers.get('content-type'), src).toMatch(/^image\/svg\+xml/);
+        await badge.body?.cancel();
+      }
+
+      // One badge address per service the home page lists, and each one answers with an image.
+      const badges = attr(page.html, /<code[^>]*>(https?:\/\/[^<]+\/badge\.svg\?lang=[a-z]+)<\/code>/g).filter((u) => u.includes('/services/'));
+      const keys = badges.map((u) => new RegExp(`^${server.url}/services/([A-Za-z0-9_-]+)/badge\\.svg\\?lang=${locale}$`).exec(u)?.[1]);
+      expect(new Set(keys)).toEqual(homeKeys);
+      for (const url of badges) {
+        const badge = await fetch(url);
+        expect(badge.status, url).toBe(200);
+        expect(await badge.text(), url).toMatch(/^<svg /);
+      }
+
+      // Linked from the footer's "Follow the updates" and from the webhooks page, in the same language.
+      const follow = /<nav class="follow" aria-labelledby="follow-title">([\s\S]*?)<\/nav>/.exec(page.html)?.[1] ?? '';
+      expect(follow).toContain(`<a href="${path}">`);
+      expect((await get(server.url, locale === 'it' ? '/webhooks' : '/en/webhooks')).html).toContain(`<a href="${path}">`);
+
+      // A public page like its siblings: an ETag, a CDN-friendly Cache-Control, 304 when unchanged.
+      const etag = response.headers.get('etag');
+      expect(etag).toBeTruthy();
+      expect(response.headers.get('cache-control')).toContain('s-maxage=');
+      const again = await fetch(`${server.url}${path}`, { headers: { 'If-None-Match': etag! } });
+      expect(again.status).toBe(304);
+    }
+  });
+
   it('every page’s footer shows the ways to follow the updates, in the page’s language, and each one answers', async () => {
     const expected = {
-      it: ['/subscribe', '/feed.rss', '/feed.atom', '/api/v2/summary.json', '/webhooks'],
-      en: ['/en/subscribe', '/en/feed.rss', '/en/feed.atom', '/api/v2/summary.json?lang=en', '/en/webhooks'],
+      it: ['/subscribe', '/feed.rss', '/feed.atom', '/api/v2/summary.json', '/webhooks', '/embed'],
+      en: ['/en/subscribe', '/en/feed.rss', '/en/feed.atom', '/api/v2/summary.json?lang=en', '/en/webhooks', '/en/embed'],
     };
     const answered = new Map<string, number>();
     for (const [path, locale] of [
@@ -312,6 +408,7 @@ describe('public pages with the demo scenario', () => {
       [incidentPath, 'it'],
       ['/history', 'it'],
       ['/en/faq', 'en'],
+      ['/en/embed', 'en'],
       ['/subscribe', 'it'],
       ['/en/services/receiving', 'en'],
       ['/no-such-page', 'it'],
@@ -320,8 +417,8 @@ describe('public pages with the demo scenario', () => {
       const follow = /<nav class="follow" aria-labelledby="follow-title">([\s\S]*?)<\/nav>/.exec(page.html)?.[1] ?? '';
       expect(text(follow).trim(), path).toBe(
         locale === 'it'
-          ? 'Seguite gli aggiornamenti Avvisi via e-mail Feed RSS Feed Atom JSON (API compatibile con Statuspage) Webhook per i vostri sistemi'
-          : 'Follow the updates E-mail alerts RSS feed Atom feed JSON (Statuspage-compatible API) Webhooks for your systems',
+          ? 'Seguite gli aggiornamenti Avvisi via e-mail Feed RSS Feed Atom JSON (API compatibile con Statuspage) Webhook per i vostri sistemi Lo stato sul vostro sito (widget e badge)'
+          : 'Follow the updates E-mail alerts RSS feed Atom feed JSON (Statuspage-compatible API) Webhooks for your systems Status on your site (widget and badges)',
       );
       const hrefs = attr(follow, /href="([^"]+)"/g).map((h) => h.replace(/&amp;/g, '&'));
       expect(hrefs, path).toEqual(expected[locale]);

@@ -267,6 +267,8 @@ describe('policy', () => {
       '/en',
       '/history',
       '/en/faq',
+      '/embed',
+      '/en/embed',
       '/incidents/abc',
       '/en/services/pec',
       '/feed.rss',
@@ -282,6 +284,7 @@ describe('policy', () => {
       '/subscribe',
       '/en/subscribe',
       '/webhooks',
+      '/embed/x',
       '/api/v1/incidents',
       '/incidents/abc/x',
     ]) {

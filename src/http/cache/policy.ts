@@ -11,7 +11,7 @@
 const CACHEABLE_PATHS: RegExp[] = [
   // HTML pages, Italian at the root and English under /en.
   /^(?:\/en)?\/?$/,
-  /^(?:\/en)?\/(?:history|faq)$/,
+  /^(?:\/en)?\/(?:history|faq|embed)$/,
   /^(?:\/en)?\/incidents\/[A-Za-z0-9_-]+$/,
   /^(?:\/en)?\/services\/[A-Za-z0-9_-]+$/,
   // Feeds, badges, the widget frame, republishing texts (src/http/public).
