@@ -208,6 +208,22 @@ describe('answers from the cache', () => {
     await s.get('/api/v2/summary.json?lang=en');
     expect(s.cache.size).toBe(1);
   });
+
+  it('keeps the widget frame a partner embeds, in the theme it asked for, and serves it from memory', async () => {
+    const s = await site(clock(new Date()));
+    const dark = await s.get('/widget/v1/frame?lang=en&theme=dark');
+    expect(dark.status).toBe(200);
+    const built = s.builds();
+    const again = await s.get('/widget/v1/frame?theme=dark&lang=en');
+    expect(again.headers.get('etag')).toBe(dark.headers.get('etag'));
+    expect(s.builds()).toBe(built);
+    // The frame's own policy (framing allowed) is replayed from the stored entry.
+    expect(again.headers.get('content-security-policy')).toBe(dark.headers.get('content-security-policy'));
+    expect(again.headers.get('content-security-policy')).toContain('frame-ancestors');
+    const light = await s.get('/widget/v1/frame?lang=en&theme=light');
+    expect(light.headers.get('etag')).not.toBe(dark.headers.get('etag'));
+    expect(s.cache.size).toBe(2);
+  });
 });
 
 describe('a page that changed', () => {
@@ -295,6 +311,14 @@ describe('policy', () => {
     expect(cacheKey('GET', '/feed.rss?lang=en', undefined)).toBe('/feed.rss?lang=en');
     expect(cacheKey('GET', '/feed.rss?lang=xx', undefined)).toBeNull();
     expect(cacheKey('GET', '/?page=2', undefined)).toBeNull();
+    // What partner sites embed: a badge's style and the frame's theme are variants of their own, in one order.
+    expect(cacheKey('GET', '/services/pec/badge.svg?style=flat-square', undefined)).toBe('/services/pec/badge.svg?style=flat-square');
+    expect(cacheKey('GET', '/badge.svg?style=flat&lang=en', undefined)).toBe('/badge.svg?lang=en&style=flat');
+    expect(cacheKey('GET', '/widget/v1/frame?theme=auto&lang=en', undefined)).toBe('/widget/v1/frame?lang=en&theme=auto');
+    expect(cacheKey('GET', '/widget/v1/frame?lang=en&theme=auto', undefined)).toBe('/widget/v1/frame?lang=en&theme=auto');
+    for (const url of ['/badge.svg?style=round', '/badge.svg?theme=dark', '/?style=flat', '/widget/v1/frame?theme=dark&theme=light', '/feed.rss?lang=en&lang=it']) {
+      expect(cacheKey('GET', url, undefined), url).toBeNull();
+    }
     expect(hasPrivateForm(Buffer.from('<form method="get" action="/history"><input name="q"></form>'))).toBe(false);
     expect(hasPrivateForm(Buffer.from('<p>Perché</p><form action="/s" method="POST">'))).toBe(true);
     expect(hasPrivateForm(Buffer.from('<p>Già</p><input type="hidden" name="_csrf" value="x">'))).toBe(true);

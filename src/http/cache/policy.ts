@@ -4,41 +4,56 @@
  * either cached everywhere or nowhere.
  */
 
+/** The query parameters a cached answer may vary by, each with the values it takes. */
+type Variants = Readonly<Record<string, readonly string[]>>;
+
+// The machine-readable routes' locale (pages carry theirs in the path, and take it too).
+const LANG: Variants = { lang: ['it', 'en'] };
+
 /**
  * The public surfaces that are the same for every anonymous reader. An allow-list on purpose: a new page
  * (a subscription form, anything with a CSRF token) stays uncached until someone decides otherwise.
  */
-const CACHEABLE_PATHS: RegExp[] = [
+const CACHEABLE: { path: RegExp; variants: Variants }[] = [
   // HTML pages, Italian at the root and English under /en.
-  /^(?:\/en)?\/?$/,
-  /^(?:\/en)?\/(?:history|faq|embed)$/,
-  /^(?:\/en)?\/incidents\/[A-Za-z0-9_-]+$/,
-  /^(?:\/en)?\/services\/[A-Za-z0-9_-]+$/,
-  // Feeds, badges, the widget frame, republishing texts (src/http/public).
-  /^(?:\/en)?(?:\/services\/[A-Za-z0-9_-]+|\/incidents\/[A-Za-z0-9_-]+)?\/feed\.(?:rss|atom|json)$/,
-  /^(?:\/services\/[A-Za-z0-9_-]+)?\/badge\.svg$/,
-  /^\/widget\/v1\/frame$/,
-  /^(?:\/en)?\/incidents\/[A-Za-z0-9_-]+\/updates\/[A-Za-z0-9_-]+\/republish$/,
+  { path: /^(?:\/en)?\/?$/, variants: LANG },
+  { path: /^(?:\/en)?\/(?:history|faq|embed)$/, variants: LANG },
+  { path: /^(?:\/en)?\/incidents\/[A-Za-z0-9_-]+$/, variants: LANG },
+  { path: /^(?:\/en)?\/services\/[A-Za-z0-9_-]+$/, variants: LANG },
+  // Feeds, badges, the widget frame, republishing texts (src/http/public). Badges and the frame are what partner
+  // sites embed, with the style or theme the /embed page shows: those variants are cached too.
+  { path: /^(?:\/en)?(?:\/services\/[A-Za-z0-9_-]+|\/incidents\/[A-Za-z0-9_-]+)?\/feed\.(?:rss|atom|json)$/, variants: LANG },
+  { path: /^(?:\/services\/[A-Za-z0-9_-]+)?\/badge\.svg$/, variants: { ...LANG, style: ['flat', 'flat-square'] } },
+  { path: /^\/widget\/v1\/frame$/, variants: { ...LANG, theme: ['light', 'dark', 'auto'] } },
+  { path: /^(?:\/en)?\/incidents\/[A-Za-z0-9_-]+\/updates\/[A-Za-z0-9_-]+\/republish$/, variants: LANG },
   // Statuspage-compatible JSON and the native public API.
-  /^\/api\/v2\/[a-z/_-]+\.json$/,
-  /^\/api\/v1\/public\/[A-Za-z0-9_/-]+$/,
+  { path: /^\/api\/v2\/[a-z/_-]+\.json$/, variants: LANG },
+  { path: /^\/api\/v1\/public\/[A-Za-z0-9_/-]+$/, variants: LANG },
 ];
 
 /**
  * The cache key for a request, or null when the response must not come from (or go into) the cache.
- * Only anonymous GET/HEAD; the only query parameter allowed is `lang` (the machine-readable routes' locale),
- * so `?utm=...` or a badge style never multiply entries nor get someone else's variant.
+ * Only anonymous GET/HEAD, and only the query parameters the path varies by, once each with a known value,
+ * so `?utm=...` or a made-up theme never multiply entries nor get someone else's variant. The key lists the
+ * parameters in one order: `?theme=dark&lang=en` and `?lang=en&theme=dark` are one entry.
  */
 export function cacheKey(method: string | undefined, url: string | undefined, authorization: string | undefined): string | null {
   if ((method !== 'GET' && method !== 'HEAD') || !url || authorization) return null;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  if (!CACHEABLE_PATHS.some((re) => re.test(path))) return null;
+  const rule = CACHEABLE.find((r) => r.path.test(path));
+  if (!rule) return null;
   if (q < 0) return path;
   const params = new URLSearchParams(url.slice(q + 1));
-  const lang = params.get('lang');
-  if ([...params.keys()].some((name) => name !== 'lang') || (lang !== 'it' && lang !== 'en')) return null;
-  return `${path}?lang=${lang}`;
+  if ([...params.keys()].some((name) => !Object.hasOwn(rule.variants, name))) return null;
+  const chosen: string[] = [];
+  for (const [name, allowed] of Object.entries(rule.variants)) {
+    const values = params.getAll(name);
+    if (values.length === 0) continue;
+    if (values.length > 1 || !allowed.includes(values[0]!)) return null;
+    chosen.push(`${name}=${values[0]}`);
+  }
+  return chosen.length ? `${path}?${chosen.join('&')}` : null;
 }
 
 /**
