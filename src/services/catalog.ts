@@ -43,7 +43,8 @@ export async function createService(ctx: Ctx, input: In<typeof CreateServiceInpu
   });
 }
 
-export async function serviceIdsByKey(ctx: Ctx, keys: string[]): Promise<Map<string, string>> {
+/** `field` is the input field that named the keys, for the error (`service` for a single reference). */
+export async function serviceIdsByKey(ctx: Ctx, keys: string[], field = 'services'): Promise<Map<string, string>> {
   if (keys.length === 0) return new Map();
   const rows = await ctx.db
     .select({ id: services.id, key: services.key })
@@ -53,10 +54,17 @@ export async function serviceIdsByKey(ctx: Ctx, keys: string[]): Promise<Map<str
   const missing = keys.filter((k) => !map.has(k));
   if (missing.length > 0) {
     throw new ServiceError('validation_failed', `Unknown service: ${missing.join(', ')}.`, {
-      services: `unknown: ${missing.join(', ')}`,
+      [field]: `unknown: ${missing.join(', ')}`,
     });
   }
   return map;
+}
+
+/** The service a request addresses (by its key, as in its URL): an unknown one is not found, like any object. */
+async function addressedServiceId(ctx: Ctx, key: string): Promise<string> {
+  const [row] = await ctx.db.select({ id: services.id }).from(services).where(eq(services.key, key));
+  if (!row) throw notFound('service', key);
+  return row.id;
 }
 
 /**
@@ -69,8 +77,7 @@ export async function setServiceStatus(
 ): Promise<{ serviceId: string; oldStatus: ServiceStatus | null; newStatus: ServiceStatus }> {
   authorize(ctx.actor, 'write');
   const data = parseInput(SetServiceStatusInput, input);
-  const ids = await serviceIdsByKey(ctx, [data.service]);
-  const serviceId = ids.get(data.service)!;
+  const serviceId = await addressedServiceId(ctx, data.service);
   return applyStatus(ctx, serviceId, data.status, data.source, data.at ?? ctx.now(), {
     incidentId: data.incidentId,
     maintenanceId: data.maintenanceId,
@@ -128,11 +135,11 @@ export async function applyStatus(
 export async function recordBacklogSample(ctx: Ctx, input: In<typeof BacklogSampleInput>) {
   authorize(ctx.actor, 'write');
   const data = parseInput(BacklogSampleInput, input);
-  const ids = await serviceIdsByKey(ctx, [data.service]);
+  const serviceId = await addressedServiceId(ctx, data.service);
   const [row] = await ctx.db
     .insert(backlogSamples)
     .values({
-      serviceId: ids.get(data.service)!,
+      serviceId,
       metric: data.metric,
       label: data.label,
       count: data.count,

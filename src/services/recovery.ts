@@ -35,7 +35,7 @@ export async function addMilestone(ctx: Ctx, input: In<typeof AddMilestoneInput>
   return inTransaction(ctx, async (tx) => {
     assertDoneByNow(data.actualAt, tx.now());
     await assertIncident(tx, data.incidentId);
-    const serviceId = data.service ? (await serviceIdsByKey(tx, [data.service])).get(data.service) : undefined;
+    const serviceId = data.service ? (await serviceIdsByKey(tx, [data.service], 'service')).get(data.service) : undefined;
     const sortOrder =
       data.sortOrder ??
       ((await tx.db.select({ m: max(milestones.sortOrder) }).from(milestones).where(eq(milestones.incidentId, data.incidentId)))[0]
@@ -195,7 +195,7 @@ export async function updateMilestone(ctx: Ctx, input: In<typeof UpdateMilestone
     if (data.description !== undefined) patch.description = data.description;
     if (data.expectedAt !== undefined) patch.expectedAt = data.expectedAt;
     if (data.service !== undefined) {
-      patch.serviceId = data.service === null ? null : (await serviceIdsByKey(tx, [data.service])).get(data.service)!;
+      patch.serviceId = data.service === null ? null : (await serviceIdsByKey(tx, [data.service], 'service')).get(data.service)!;
     }
     const [row] = await tx.db.update(milestones).set(patch).where(eq(milestones.id, current.id)).returning();
     await recordAudit(tx, { action: 'milestone.edit', objectType: 'milestone', objectId: current.id, before: current, after: row });

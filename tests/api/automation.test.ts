@@ -103,9 +103,8 @@ describe('POST /services/{key}/backlog', () => {
       expect(Object.keys(error.fields!).sort()).toEqual(['count', 'label', 'measured_at', 'metric', 'oldest_age_s']);
 
       const body = { metric: 'queue', label: { it: 'Coda' }, count: 1 };
-      expect(expectError(await a.post(`${V1}/services/no-such-service/backlog`, write, body), 422, 'validation_failed').fields).toEqual({
-        services: 'unknown: no-such-service',
-      });
+      // The service is the address, not a body field: an unknown one is not found (as for heartbeats).
+      expectError(await a.post(`${V1}/services/no-such-service/backlog`, write, body), 404, 'not_found');
       expectError(await a.post(`${V1}/services/${svc.key}/backlog`, await a.token('read'), body), 403, 'forbidden');
     }));
 });

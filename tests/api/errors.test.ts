@@ -74,6 +74,13 @@ describe('the error shape', () => {
         services: [{ service: 'no-such-service', status: 'major_outage' }],
       });
       expect(expectError(unknown, 422, 'validation_failed').fields).toEqual({ services: 'unknown: no-such-service' });
+      // A milestone names one service, in `service`: the error names that field, not a `services` it does not have.
+      const incident = await a.post(`${V1}/incidents`, write, { title: { it: 'X' }, impact: 'minor', body: { it: 'X' } });
+      const plan = await a.post(`${V1}/incidents/${incident.body.incident.id}/milestones`, write, {
+        title: { it: 'Passo' },
+        service: 'no-such-service',
+      });
+      expect(expectError(plan, 422, 'validation_failed').fields).toEqual({ service: 'unknown: no-such-service' });
 
       // A window that ends before it starts (a cross-field rule of the service): camelCase becomes snake_case.
       const notice = await a.post(`${V1}/notices`, write, {
@@ -124,6 +131,8 @@ describe('the error shape', () => {
         ['GET', `${V1}/services/nope`],
         ['PATCH', `${V1}/services/nope`, { sort_order: 3 }],
         ['POST', `${V1}/services/nope/heartbeat`],
+        ['POST', `${V1}/services/nope/status`, { status: 'major_outage' }],
+        ['POST', `${V1}/services/nope/backlog`, { metric: 'queue', label: { it: 'Coda' }, count: 1 }],
         ['POST', `${V1}/tokens/nope/revoke`],
         ['PATCH', `${V1}/operators/nope`, { name: 'x' }],
       ];

@@ -166,12 +166,11 @@ describe('setServiceStatus', () => {
     expect((await auditFor(db, 'service', svc.id)).map((a) => a.action)).toEqual(['service.create']);
   });
 
-  test('an unknown service is a validation error naming it', async ({ db }) => {
+  test('an unknown service is not found, naming it (as for its heartbeat or its settings)', async ({ db }) => {
     const ctx = makeCtx(db, { now: T0 });
     const key = uniqueKey('missing');
-    const error = await expectServiceError(setServiceStatus(ctx, { service: key, status: 'major_outage' }), 'validation_failed');
+    const error = await expectServiceError(setServiceStatus(ctx, { service: key, status: 'major_outage' }), 'not_found');
     expect(error.message).toContain(key);
-    expect(error.fields).toHaveProperty('services');
   });
 
   test('an invalid status names the field', async ({ db }) => {
