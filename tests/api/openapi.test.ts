@@ -107,7 +107,9 @@ describe('GET /api/v1/openapi.json', () => {
       for (const status of ['401', '403']) expect(op.responses[status]?.content['application/json'].schema.$ref, label).toBe('#/components/schemas/Error');
       if (op.requestBody) for (const status of ['400', '415', '422']) expect(op.responses[status], `${label} ${status}`).toBeTruthy();
 
-      const params = (op.parameters ?? []) as { name: string; in: string; required?: boolean }[];
+      const params = (op.parameters ?? []) as { name: string; in: string; required?: boolean; schema?: { type?: unknown } }[];
+      // A path, query or header value is text: none can be null, so none is documented as nullable.
+      for (const p of params) expect([p.schema?.type].flat(), `${label}: parameter ${p.name}`).not.toContain('null');
       for (const name of [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1])) {
         expect(params.find((p) => p.in === 'path' && p.name === name)?.required, `${label}: path parameter ${name}`).toBe(true);
         expect(op.responses['404'], `${label}: 404`).toBeTruthy();

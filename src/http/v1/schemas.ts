@@ -56,5 +56,9 @@ export const jsonResponse = <S extends z.ZodType>(schema: S, description: string
   content: { 'application/json': { schema } },
 });
 
-/** Query integers arrive as text. */
-export const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/**
+ * Query integers arrive as text. The type is stated: the generator tries `null` on the schema, which coercion
+ * turns into 0, so a minimum of 0 would otherwise be documented as `["integer", "null"]`.
+ */
+export const queryInt = (min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).openapi({ type: 'integer', minimum: min, maximum: max });
