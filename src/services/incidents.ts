@@ -109,6 +109,9 @@ export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncident
       before: current,
       after: incident,
     });
+    // Resolving does not close the plan: what is left open stays public, as follow-up work. The caller is told, so
+    // that an operator (or a script) who meant to finish the plan first notices, and so is every webhook.
+    const openMilestones = resolving ? (await planOf(tx, incident.id)).filter((m) => isOpenMilestone(m.state)) : [];
     const update = await writeUpdate(tx, incident, {
       status: data.status,
       body: data.body,
@@ -117,10 +120,8 @@ export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncident
       dateField: 'displayAt',
       notify: data.notify,
       event: resolving ? 'incident.resolved' : 'incident.updated',
+      openMilestones: resolving ? openMilestones : undefined,
     });
-    // Resolving does not close the plan: what is left open stays public, as follow-up work. The caller is told, so
-    // that an operator (or a script) who meant to finish the plan first notices.
-    const openMilestones = resolving ? (await planOf(tx, incident.id)).filter((m) => isOpenMilestone(m.state)) : [];
     return { incident, update, openMilestones };
   });
 }
@@ -148,6 +149,8 @@ async function writeUpdate(
     dateField: 'startedAt' | 'displayAt';
     notify: boolean;
     event: 'incident.created' | 'incident.updated' | 'incident.resolved';
+    /** A resolution's event lists the plan's milestones still open, as the resolving call answers them. */
+    openMilestones?: PlanMilestone[];
   },
 ) {
   const ids = await serviceIdsByKey(
@@ -201,6 +204,15 @@ async function writeUpdate(
       impact: incident.impact,
       nextUpdateBy: incident.nextUpdateBy?.toISOString() ?? null,
       changes: u.services,
+      ...(u.openMilestones && {
+        openMilestones: u.openMilestones.map((m) => ({
+          id: m.id,
+          title: m.title,
+          state: m.state,
+          expectedAt: m.expectedAt?.toISOString() ?? null,
+          service: m.serviceKey ?? null,
+        })),
+      }),
     },
   });
   return update;

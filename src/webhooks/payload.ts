@@ -29,6 +29,8 @@ export type WebhookPayload = {
     url: string;
     /** Every language: title, body and page. */
     texts: Record<Locale, { title: string; body: string | null; url: string }>;
+    /** Whether subscribers are e-mailed about it (the `notify` of the API call; a maintenance window's own choice). */
+    notify: boolean;
     /** Event-specific facts (statuses, impact, dates), snake_case. */
     details: Record<string, unknown>;
   };
@@ -53,6 +55,7 @@ export function buildPayload(event: EventRow, locale: Locale, siteUrl: string): 
       body: texts[locale].body,
       url: texts[locale].url,
       texts,
+      notify: event.notify,
       details: snakeKeys(event.data) as Record<string, unknown>,
     },
   };

@@ -122,6 +122,47 @@ describe('delivery', () => {
     expect(Date.parse(resolved.timestamp)).not.toBeNaN();
   });
 
+  test('a resolution lists the milestones it left open, and every event says whether subscribers are e-mailed, as the API does', async ({
+    ctx,
+  }) => {
+    const path = `/open-${uid()}`;
+    const { secret } = await endpoint(ctx, ['*'], { path });
+    const editor = asEditor(ctx);
+    const svc = await makeService(editor);
+    const { incident } = await makeIncident(editor, { services: [{ service: svc.key, status: 'major_outage' }] });
+    const expectedAt = new Date(ctx.now().getTime() + DAY);
+    const open = await addMilestone(editor, { incidentId: incident.id, title: { it: 'Storico', en: 'History' }, service: svc.key, expectedAt });
+    const done = await addMilestone(editor, { incidentId: incident.id, title: { it: 'Portale' }, notify: false });
+    await changeMilestone(editor, { milestoneId: done.id, state: 'done', notify: false });
+    const resolved = await resolveIncident(editor, { incidentId: incident.id, body: { it: 'Risolto.' } });
+    expect(resolved.openMilestones.map((m) => m.id)).toEqual([open.id]);
+    const quiet = await scheduleMaintenance(editor, {
+      title: { it: 'Manutenzione' },
+      services: [svc.key],
+      scheduledStart: new Date(ctx.now().getTime() + DAY),
+      scheduledEnd: new Date(ctx.now().getTime() + DAY + HOUR),
+      notify: false,
+    });
+    await startMaintenance(editor, { maintenanceId: quiet.id });
+    await drainWebhooks(ctx);
+
+    const payloads = sentTo(`/hooks${path}`).map(
+      (m) => new Webhook(secret).verify(m.body, m.headers as Record<string, string>) as Payload & { data: { notify: boolean; details: Record<string, unknown> } },
+    );
+    const of = (type: string) => payloads.filter((p) => p.type === type);
+    expect(of('incident.resolved')).toHaveLength(1);
+    expect(of('incident.resolved')[0]!.data.details.open_milestones).toEqual([
+      { id: open.id, title: { it: 'Storico', en: 'History' }, state: 'planned', expected_at: expectedAt.toISOString(), service: svc.key },
+    ]);
+    // Only a resolution carries the list: an ordinary update has no plan to report on.
+    expect(of('incident.created')[0]!.data.details).not.toHaveProperty('open_milestones');
+    expect(of('incident.resolved')[0]!.data.notify).toBe(true);
+    expect(of('milestone.updated').map((p) => p.data.notify).sort()).toEqual([false, false, true]);
+    // The window's own choice, for every step (the API's `notify` on the maintenance).
+    expect(of('maintenance.scheduled').map((p) => p.data.notify)).toEqual([false]);
+    expect(of('maintenance.started').map((p) => p.data.notify)).toEqual([false]);
+  });
+
   test('filters: exact types and family patterns receive only what they chose', async ({ ctx }) => {
     const maint = `/maint-${uid()}`;
     const resolvedOnly = `/res-${uid()}`;
