@@ -4,10 +4,13 @@
  */
 import { parseFeed } from '@rowanmanning/feed-parser';
 import { describe, expect, it } from 'vitest';
+import { createService, updateService } from '../../src/services/catalog.ts';
+import { expireHeartbeats, recordHeartbeat } from '../../src/services/heartbeats.ts';
 import { publishPostmortem } from '../../src/services/incidents.ts';
 import { listEvents } from '../../src/services/events.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { CTX, NASTY, SITE, get, makeStory, publicApp, useDemoDatabase, xmlError } from './support.ts';
+import { uid } from '../integration/factories.ts';
+import { CTX, NASTY, NOW, SITE, get, makeStory, publicApp, useDemoDatabase, xmlError } from './support.ts';
 import { PUBLIC_CACHE_CONTROL } from '../../src/http/cache/policy.ts';
 
 const FORMATS = ['rss', 'atom'] as const;
@@ -101,6 +104,20 @@ describe('feeds on our own story', () => {
       expect(feed.items[0]!.published?.toISOString()).toBe(CTX.now && new Date(CTX.now).toISOString());
       expect(feed.items[1]!.url).toBe(`${SITE}/incidents/${s.incidentId}#notice-${s.noticeId}`);
       expect(feed.items[4]!.url).toBe(`${SITE}/incidents/${s.incidentId}#update-${s.updates.identified}`);
+    }, CTX));
+
+  it('a service the heartbeat job declared down says its new status in the entry title', () =>
+    t.run(async (ctx) => {
+      const key = `hb-${uid()}`;
+      await createService(ctx, { key, name: { it: 'Ricezione', en: 'Receiving' }, since: new Date('2026-03-01T00:00:00Z') });
+      await updateService(ctx, { service: key, heartbeatTimeoutSeconds: 60 });
+      await recordHeartbeat(ctx, { service: key });
+      const later = { ...ctx, now: () => new Date(NOW.getTime() + 120_000) };
+      expect((await expireHeartbeats(later)).expired).toEqual([key]);
+      const it = parseFeed((await get(publicApp(later), `/services/${key}/feed.rss`)).body);
+      const en = parseFeed((await get(publicApp(later), `/en/services/${key}/feed.atom`)).body);
+      expect(it.items.map((i) => i.title)).toEqual(['Ricezione: Disservizio totale']);
+      expect(en.items.map((i) => i.title)).toEqual(['Receiving: Major outage']);
     }, CTX));
 
   it('strips XML-invalid characters (U+0001, U+FFFE, U+0008) and escapes markup in both formats', () =>

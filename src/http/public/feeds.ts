@@ -90,7 +90,8 @@ export function entryTitle(entry: FeedEntry, locale: Locale): string {
     case 'maintenance.completed':
       return `[${p.maintenance.completed}] ${title}`;
     case 'service.status_changed':
-      return isServiceStatus(entry.data.status) ? p.serviceNow(title, serviceStatusLabel(entry.data.status, locale)) : title;
+      // The event says where the service went (`to`), as in the webhook payload's details.
+      return isServiceStatus(entry.data.to) ? p.serviceNow(title, serviceStatusLabel(entry.data.to, locale)) : title;
     default:
       return title;
   }
