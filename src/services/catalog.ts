@@ -4,6 +4,7 @@ import type { ServiceStatus, StatusSource } from '../domain/vocab.ts';
 import { recordAudit } from './audit.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { ServiceError, notFound, parseInput } from './errors.ts';
+import { emitEvent } from './events.ts';
 import { BacklogSampleInput, CreateServiceInput, type In, SetServiceStatusInput, UpdateServiceInput } from './inputs.ts';
 import { authorize } from './permissions.ts';
 
@@ -77,10 +78,42 @@ export async function setServiceStatus(
 ): Promise<{ serviceId: string; oldStatus: ServiceStatus | null; newStatus: ServiceStatus }> {
   authorize(ctx.actor, 'write');
   const data = parseInput(SetServiceStatusInput, input);
-  const serviceId = await addressedServiceId(ctx, data.service);
-  return applyStatus(ctx, serviceId, data.status, data.source, data.at ?? ctx.now(), {
-    incidentId: data.incidentId,
-    maintenanceId: data.maintenanceId,
+  const [service] = await ctx.db.select().from(services).where(eq(services.key, data.service));
+  if (!service) throw notFound('service', data.service);
+  const at = data.at ?? ctx.now();
+  return inTransaction(ctx, async (tx) => {
+    const change = await applyStatus(tx, service.id, data.status, data.source, at, {
+      incidentId: data.incidentId,
+      maintenanceId: data.maintenanceId,
+    });
+    // Incidents and maintenance announce their changes with their own events; one made by hand is news too.
+    if (data.source === 'manual' && change.oldStatus !== change.newStatus) {
+      await announceStatusChange(tx, service, change.oldStatus, change.newStatus, at, 'manual');
+    }
+    return change;
+  });
+}
+
+/**
+ * The event of a service's status changing outside an incident or a maintenance: on the page's feeds and to
+ * webhooks, never e-mailed (automated changes can flap, and a change by hand has its incident when it matters).
+ */
+export async function announceStatusChange(
+  tx: Ctx,
+  service: ServiceRow,
+  from: ServiceStatus | null,
+  to: ServiceStatus,
+  at: Date,
+  source: 'manual' | 'heartbeat',
+) {
+  await emitEvent(tx, {
+    type: 'service.status_changed',
+    subjectId: service.id,
+    serviceKeys: [service.key],
+    title: service.name,
+    notify: false,
+    occurredAt: at,
+    data: { service: service.key, from, to, source },
   });
 }
 

@@ -14,10 +14,9 @@
 import { and, desc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import { heartbeatMinutes, services, statusIntervals } from '../../db/schema/index.ts';
 import type { ServiceStatus } from '../domain/vocab.ts';
-import { type ServiceRow, applyStatus } from './catalog.ts';
+import { type ServiceRow, announceStatusChange, applyStatus } from './catalog.ts';
 import { type Ctx, inTransaction } from './context.ts';
 import { notFound, parseInput } from './errors.ts';
-import { emitEvent } from './events.ts';
 import { HeartbeatInput, type In } from './inputs.ts';
 import { authorize } from './permissions.ts';
 
@@ -61,7 +60,7 @@ export async function recordHeartbeat(ctx: Ctx, input: In<typeof HeartbeatInput>
       incidentId: previous?.incidentId ?? undefined,
       maintenanceId: previous?.maintenanceId ?? undefined,
     });
-    await emitStatusEvent(tx, service!, 'major_outage', to, at);
+    await announceStatusChange(tx, service!, 'major_outage', to, at, 'heartbeat');
     return { service: service!, restored: { from: 'major_outage', to } };
   });
 }
@@ -103,7 +102,7 @@ export async function expireHeartbeats(ctx: Ctx): Promise<{ expired: string[] }>
       if (fired) return null;
       const at = open && open.startedAt > now ? open.startedAt : now;
       const change = await applyStatus(tx, service.id, 'major_outage', 'heartbeat', at);
-      await emitStatusEvent(tx, service, change.oldStatus, 'major_outage', at);
+      await announceStatusChange(tx, service, change.oldStatus, 'major_outage', at, 'heartbeat');
       return service.key;
     });
     if (key) expired.push(key);
@@ -123,15 +122,3 @@ async function openInterval(tx: Ctx, serviceId: string) {
   return open;
 }
 
-async function emitStatusEvent(tx: Ctx, service: ServiceRow, from: ServiceStatus | null, to: ServiceStatus, at: Date) {
-  await emitEvent(tx, {
-    type: 'service.status_changed',
-    subjectId: service.id,
-    serviceKeys: [service.key],
-    title: service.name,
-    // Automated changes can flap: they show on the page and in feeds, but do not page subscribers.
-    notify: false,
-    occurredAt: at,
-    data: { service: service.key, from, to, source: 'heartbeat' },
-  });
-}

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
-import { backlogSamples, services, statusIntervals } from '../../db/schema/index.ts';
+import { backlogSamples, events, outbox, services, statusIntervals } from '../../db/schema/index.ts';
 import { createService, recordBacklogSample, setServiceStatus } from '../../src/services/catalog.ts';
 import { getServicePage } from '../../src/services/read.ts';
 import {
@@ -109,6 +109,28 @@ describe('setServiceStatus', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]!.before).toEqual({ status: 'operational' });
     expect(audit[0]!.after).toMatchObject({ status: 'major_outage', source: 'manual' });
+  });
+
+  test('a change by hand is announced on feeds and to webhooks (not e-mailed); an unchanged status or a maintenance step is not', async ({ db }) => {
+    const c = clock(T0);
+    const ctx = makeCtx(db, { now: c });
+    const svc = await makeService(ctx);
+    const announced = () => db.select().from(events).where(eq(events.subjectId, svc.id));
+    c.advance(HOUR);
+    await setServiceStatus(ctx, { service: svc.key, status: 'partial_outage' });
+    const [event] = await announced();
+    expect(event).toMatchObject({
+      type: 'service.status_changed',
+      notify: false,
+      occurredAt: new Date(T0.getTime() + HOUR),
+      data: { service: svc.key, from: 'operational', to: 'partial_outage', source: 'manual' },
+    });
+    // Webhooks get it through the outbox, as every public event.
+    expect(await db.select().from(outbox).where(eq(outbox.subjectId, event!.id))).toHaveLength(1);
+    c.advance(HOUR);
+    await setServiceStatus(ctx, { service: svc.key, status: 'partial_outage' });
+    await setServiceStatus(ctx, { service: svc.key, status: 'under_maintenance', source: 'maintenance' });
+    expect(await announced()).toHaveLength(1);
   });
 
   test('keeps exactly one open interval through many changes, each dated as given', async ({ db }) => {
