@@ -77,6 +77,10 @@ export async function changeMilestone(ctx: Ctx, input: In<typeof ChangeMilestone
         ...(data.delayReason ? {} : { delayReason: 'required when delaying' }),
       });
     }
+    // A delay published with a date already gone would read as late again the moment it appears.
+    if (data.state === 'delayed' && data.expectedAt!.getTime() <= tx.now().getTime()) {
+      throw new ServiceError('validation_failed', 'A delay moves the expected date to a time still ahead.', { expectedAt: 'must be in the future' });
+    }
     const [row] = await tx.db
       .update(milestones)
       .set({

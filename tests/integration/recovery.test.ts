@@ -68,6 +68,12 @@ describe('milestones', () => {
       'validation_failed',
     );
     expect(Object.keys(noDate.fields ?? {})).toEqual(['expectedAt']);
+    // A new date already gone is not a delay: it would be late again the moment it is published.
+    const gone = await expectServiceError(
+      changeMilestone(ctx, { milestoneId: m.id, state: 'delayed', expectedAt: at(-1), delayReason: t('Il fornitore è in ritardo') }),
+      'validation_failed',
+    );
+    expect(gone.fields).toEqual({ expectedAt: 'must be in the future' });
     const [unchanged] = await db.select().from(milestones).where(eq(milestones.id, m.id));
     expect(unchanged).toMatchObject({ state: 'planned', expectedAt: at(24), delayReason: null });
 

@@ -94,6 +94,7 @@ const it = {
     'lower-case letters, digits and dashes': 'solo lettere minuscole, cifre e trattini',
     'required when delaying': 'obbligatorio per un ritardo',
     'A delay needs a new expected date and a reason.': 'Un ritardo richiede una nuova data prevista e un motivo.',
+    'A delay moves the expected date to a time still ahead.': 'Un ritardo sposta la data prevista a un momento ancora futuro.',
     'before the current status began': 'precede l’inizio dello stato attuale',
     'must be in the future': 'deve essere nel futuro',
     'cannot be in the future': 'non può essere nel futuro',
