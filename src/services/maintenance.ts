@@ -20,6 +20,12 @@ export async function scheduleMaintenance(ctx: Ctx, input: In<typeof ScheduleMai
   authorize(ctx.actor, 'write');
   const data = parseInput(ScheduleMaintenanceInput, input);
   return inTransaction(ctx, async (tx) => {
+    // Announced as upcoming, a window already over would be closed by the scheduler the next minute as if cancelled.
+    if (data.status === 'scheduled' && data.scheduledEnd <= tx.now()) {
+      throw new ServiceError('validation_failed', 'A window that is already over cannot be scheduled.', {
+        scheduledEnd: 'must be in the future',
+      });
+    }
     const ids = await serviceIdsByKey(tx, data.services);
     const [row] = await tx.db
       .insert(maintenances)
@@ -29,6 +35,9 @@ export async function scheduleMaintenance(ctx: Ctx, input: In<typeof ScheduleMai
         status: data.status,
         scheduledStart: data.scheduledStart,
         scheduledEnd: data.scheduledEnd,
+        // The demo records past windows as under way or done: they ran as planned, and their times say so.
+        startedAt: data.status === 'scheduled' ? null : data.scheduledStart,
+        completedAt: data.status === 'completed' ? data.scheduledEnd : null,
         notify: data.notify,
         createdAt: tx.now(),
         updatedAt: tx.now(),

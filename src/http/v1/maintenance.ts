@@ -55,7 +55,7 @@ const ScheduleBody = z
     body: LocalizedText.optional().openapi({ description: 'Markdown.' }),
     services: z.array(ServiceKey).min(1),
     scheduled_start: Timestamp,
-    scheduled_end: Timestamp,
+    scheduled_end: Timestamp.openapi({ description: 'After scheduled_start, and still ahead: a window already over is refused.' }),
     notify: z.boolean().optional().openapi({
       description:
         'E-mail subscribers now and when the window starts and completes, on its own or by hand (default true); the page, the feeds and webhooks carry every step either way.',

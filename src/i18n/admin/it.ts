@@ -108,6 +108,7 @@ const it = {
     'The file is empty.': 'Il file è vuoto.',
     'The first row must name the columns, and one of them must be "email".': 'La prima riga deve nominare le colonne, e una deve chiamarsi «email».',
     'at most 900 KB': 'al massimo 900 KB',
+    'A window that is already over cannot be scheduled.': 'Una finestra già conclusa non si può programmare.',
     'A maintenance step cannot be dated in the future.': 'Un passaggio della manutenzione non può avere una data futura.',
     'Add the milestone first, then delay it with a new expected date and a reason.': 'Aggiungi prima la tappa, poi rimandala con una nuova data prevista e un motivo.',
     'An operator with this e-mail already exists.': 'Esiste già un operatore con questo indirizzo e-mail.',

@@ -148,6 +148,19 @@ describe('by hand', { timeout: 120_000 }, () => {
     await expectAudit(db, 'maintenance', window.id, 'maintenance.verify');
   });
 
+  test('a window already over is refused as scheduled, and recorded as completed with the times it ran', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const web = await makeService(ctx, { since: at(-100) });
+    const past = { title: txt('Vecchia finestra'), services: [web.key], scheduledStart: at(-5), scheduledEnd: at(-3) };
+    const refused = await expectServiceError(scheduleMaintenance(ctx, past), 'validation_failed');
+    expect(refused.fields).toEqual({ scheduledEnd: 'must be in the future' });
+    expect(await db.select().from(maintenances)).toHaveLength(0);
+    const recorded = await scheduleMaintenance(ctx, { ...past, status: 'completed' });
+    expect(recorded).toMatchObject({ status: 'completed', startedAt: at(-5), completedAt: at(-3) });
+    const running = await scheduleMaintenance(ctx, { ...past, scheduledEnd: at(2), status: 'in_progress' });
+    expect(running).toMatchObject({ status: 'in_progress', startedAt: at(-5), completedAt: null });
+  });
+
   test('completing a scheduled window cancels it and leaves services alone', async ({ db }) => {
     const { ctx, web, window } = await setup(db);
     const done = await completeMaintenance(ctx, { maintenanceId: window.id });
