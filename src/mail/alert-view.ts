@@ -92,7 +92,8 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
   const changes = new Map(
     (Array.isArray(data.changes) ? (data.changes as { service?: string; status?: ServiceStatus }[]) : []).map((ch) => [ch.service, ch.status]),
   );
-  const services = event.serviceKeys.map((key) => {
+  // In the catalogue's order, as the pages and feeds list them (the event stores its keys sorted by name).
+  const services = [...names.keys()].map((key) => {
     const status = changes.get(key) ?? page?.services.find((s) => s.key === key)?.status ?? null;
     return { name: pick(names.get(key)) ?? { text: key, locale }, status: status ? d.serviceStatus[status] : null };
   });
@@ -189,9 +190,14 @@ function planSummary(page: IncidentPage, c: MailCopy, locale: Locale, timeZone: 
   };
 }
 
+/** The names of the services that exist, in catalogue order (a Map keeps its insertion order). */
 async function serviceNames(ctx: Ctx, keys: string[]): Promise<Map<string, LocalizedText>> {
   if (keys.length === 0) return new Map();
-  const rows = await ctx.db.select({ key: services.key, name: services.name }).from(services).where(inArray(services.key, keys));
+  const rows = await ctx.db
+    .select({ key: services.key, name: services.name })
+    .from(services)
+    .where(inArray(services.key, keys))
+    .orderBy(asc(services.sortOrder), asc(services.key));
   return new Map(rows.map((r) => [r.key, r.name]));
 }
 

@@ -85,6 +85,20 @@ describe('alert e-mails', () => {
     expect(en.text).toContain('Next milestone: Queues restored');
   });
 
+  test('affected services in the catalogue order the pages and feeds use, not by key', async ({ ctx }) => {
+    const web = await makeService(ctx, { key: `web-${uid()}`, name: { it: 'Portale web', en: 'Web portal' }, sortOrder: 1 });
+    const phone = await makeService(ctx, { key: `phone-${uid()}`, name: { it: 'Linea telefonica', en: 'Phone line' }, sortOrder: 2 });
+    await makeIncident(ctx, {
+      services: [
+        { service: phone.key, status: 'partial_outage' },
+        { service: web.key, status: 'major_outage' },
+      ],
+    });
+    const it = await mailFor(ctx, 'it');
+    expect(it.text).toContain('Servizi coinvolti:\n- Portale web: Disservizio totale\n- Linea telefonica: Disservizio parziale\n');
+    expect(it.html.indexOf('Portale web')).toBeLessThan(it.html.indexOf('Linea telefonica'));
+  });
+
   test('RFC 8058 headers: an HTTPS one-click address and a mailto', async ({ ctx }) => {
     await incidentWithPlan(ctx);
     const mail = await mailFor(ctx, 'it');
