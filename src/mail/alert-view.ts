@@ -7,7 +7,7 @@
  * missing); the templates decide how to show them.
  */
 import { asc, eq, inArray } from 'drizzle-orm';
-import { maintenanceServices, maintenances, services } from '../../db/schema/index.ts';
+import { dataGapNotices, maintenanceServices, maintenances, services } from '../../db/schema/index.ts';
 import { pickText } from '../domain/i18n.ts';
 import { isOpenMilestone } from '../domain/lifecycle.ts';
 import { formatDateTime, formatEndDateTime } from '../domain/time.ts';
@@ -32,8 +32,10 @@ export type AlertView = {
   title: LocalText;
   /** "Stato: In monitoraggio" and similar short facts, already worded for the locale. */
   facts: { label: string; value: string }[];
-  /** Markdown from operators (update, postmortem, delay reason, notice action), or null. */
+  /** Markdown from operators (update, postmortem, delay reason, notice explanation), or null. */
   body: LocalText | null;
+  /** Further Markdown under a heading of its own, as the page shows it (a notice's "Who is affected", "What to do"). */
+  sections: { heading: string; body: LocalText }[];
   services: { name: LocalText; status: string | null }[];
   plan: {
     progress: string;
@@ -77,6 +79,7 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
         { label: c.window, value: windowText(m.row.scheduledStart, m.row.scheduledEnd, locale, ctx.timeZone) },
       ],
       body: pick(m.row.body),
+      sections: [],
       services: m.services.map((s) => ({ name: pick(s.name)!, status: null })),
       plan: null,
       nextUpdate: null,
@@ -101,6 +104,7 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
     locale,
     title: pick(event.title) ?? { text: '', locale },
     body: pick(event.body),
+    sections: [] as AlertView['sections'],
     services,
     plan: page ? planSummary(page, c, locale, ctx.timeZone) : null,
     // The promise as published with the update; other events show the incident's current one while it is open.
@@ -137,8 +141,17 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
     const windows = Array.isArray(data.windows)
       ? (data.windows as { scope?: LocalizedText; restoredUntil?: string; gapEndsAt?: string | null; pending?: boolean }[])
       : [];
+    // The notice as the page shows it: what happened, who is affected, what to do (the event keeps only one of them).
+    const [notice] = await ctx.db.select().from(dataGapNotices).where(eq(dataGapNotices.id, event.subjectId));
+    const sections = notice
+      ? [
+          { heading: d.notice.audience, body: pick(notice.audience) },
+          { heading: d.notice.action, body: pick(notice.action) },
+        ].flatMap((sec) => (sec.body ? [{ heading: sec.heading, body: sec.body }] : []))
+      : [];
     return {
       ...base,
+      ...(notice ? { body: pick(notice.body), sections } : {}),
       kind: c.kind['notice.published'],
       facts: windows.flatMap((w) => {
         const scope = pick(w.scope)?.text;

@@ -98,11 +98,12 @@ function renderHtml(view: AlertView, subject: string, slots: AlertContent['slots
         `</table>`,
     );
   }
-  if (view.body) {
-    const note = view.body.locale !== view.locale ? `<p style="margin:0 0 8px;font-size:13px;color:${COLORS.muted};">${escapeHtml(c.translationMissing)}</p>` : '';
-    // renderMarkdown sanitises: operators' text can carry links and emphasis, never markup that runs or tracks.
-    parts.push(`${note}<div${langAttr(view.body, view)} style="margin:0 0 12px;">${renderMarkdown(view.body.text)}</div>`);
-  }
+  // renderMarkdown sanitises: operators' text can carry links and emphasis, never markup that runs or tracks.
+  const markdown = (text: LocalText) =>
+    (text.locale !== view.locale ? `<p style="margin:0 0 8px;font-size:13px;color:${COLORS.muted};">${escapeHtml(c.translationMissing)}</p>` : '') +
+    `<div${langAttr(text, view)} style="margin:0 0 12px;">${renderMarkdown(text.text)}</div>`;
+  if (view.body) parts.push(markdown(view.body));
+  for (const sec of view.sections) parts.push(h2(sec.heading), markdown(sec.body));
   if (view.services.length) {
     parts.push(h2(c.affectedServices));
     parts.push(
@@ -140,11 +141,9 @@ function renderText(view: AlertView, slots: AlertContent['slots']): string {
   const c = mailCopy(view.locale);
   const lines: string[] = [`${view.kind}: ${oneLine(view.title.text, 500)}`];
   for (const f of view.facts) lines.push(`${f.label}: ${f.value}`);
-  if (view.body) {
-    lines.push('');
-    if (view.body.locale !== view.locale) lines.push(`(${c.translationMissing})`);
-    lines.push(markdownToPlainText(view.body.text));
-  }
+  const markdown = (text: LocalText) => [...(text.locale !== view.locale ? [`(${c.translationMissing})`] : []), markdownToPlainText(text.text)];
+  if (view.body) lines.push('', ...markdown(view.body));
+  for (const sec of view.sections) lines.push('', `${sec.heading}:`, ...markdown(sec.body));
   if (view.services.length) {
     lines.push('', `${c.affectedServices}:`);
     for (const s of view.services) lines.push(`- ${s.name.text}${s.status ? `: ${s.status}` : ''}`);

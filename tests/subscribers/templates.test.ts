@@ -209,6 +209,26 @@ describe('alert e-mails', () => {
     expect(en.text).toContain('Download the invoices again.');
   });
 
+  test('a data-gap notice says what happened, who is affected and what to do, under the page\'s headings', async ({ ctx }) => {
+    const { svc, incident } = await incidentWithPlan(ctx);
+    await publishNotice(ctx, {
+      incidentId: incident.id,
+      title: { it: 'Fatture del 9: ripristino dallo storage', en: 'Invoices of day 9: restore from storage' },
+      body: { it: 'Lo storage sarà riacceso dal fornitore.', en: 'The provider will power the storage back on.' },
+      audience: { it: 'Chi ha caricato fatture la sera del 9', en: 'Whoever uploaded invoices on the evening of day 9' },
+      action: { it: 'Non ricaricate *nulla*.' },
+      services: [svc.key],
+      windows: [{ scope: { it: 'Aree', en: 'Areas' }, restoredUntil: new Date('2026-11-20T23:00:00Z'), pending: true }],
+    });
+    const it = await mailFor(ctx, 'it');
+    expect(it.text).toContain('Lo storage sarà riacceso dal fornitore.\n\nChi è coinvolto:\nChi ha caricato fatture la sera del 9\n\nCosa fare:\nNon ricaricate nulla.\n');
+    expect(it.html).toContain('>Chi è coinvolto</h2>');
+    expect(it.html).toContain('<em>nulla</em>');
+    const en = await mailFor(ctx, 'en');
+    expect(en.text).toContain('The provider will power the storage back on.\n\nWho is affected:\nWhoever uploaded invoices on the evening of day 9\n\nWhat to do:\n(This text is only available in Italian.)\nNon ricaricate nulla.\n');
+    expect(en.html).toContain('<div lang="it" style="margin:0 0 12px;"><p>Non ricaricate <em>nulla</em>.</p>');
+  });
+
   test('a data-gap notice whose restore is still expected does not call the data restored', async ({ ctx }) => {
     const { svc, incident } = await incidentWithPlan(ctx);
     await publishNotice(ctx, {
