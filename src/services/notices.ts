@@ -56,6 +56,10 @@ export async function publishNotice(ctx: Ctx, input: In<typeof PublishNoticeInpu
       occurredAt: notice.publishedAt,
       data: {
         windows: data.windows.map((w) => ({ scope: w.scope, restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt ?? null, pending: w.pending })),
+        // The event's body holds one text; feeds show the notice as the page does: what happened, who, what to do.
+        body: notice.body ?? null,
+        audience: notice.audience ?? null,
+        action: notice.action ?? null,
       },
     });
     return notice;

@@ -8,6 +8,7 @@ import { createService, updateService } from '../../src/services/catalog.ts';
 import { expireHeartbeats, recordHeartbeat } from '../../src/services/heartbeats.ts';
 import { publishPostmortem } from '../../src/services/incidents.ts';
 import { listEvents } from '../../src/services/events.ts';
+import { publishNotice } from '../../src/services/notices.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { uid } from '../integration/factories.ts';
 import { CTX, NASTY, NOW, SITE, get, makeStory, publicApp, useDemoDatabase, xmlError } from './support.ts';
@@ -118,6 +119,30 @@ describe('feeds on our own story', () => {
       const en = parseFeed((await get(publicApp(later), `/en/services/${key}/feed.atom`)).body);
       expect(it.items.map((i) => i.title)).toEqual(['Ricezione: Disservizio totale']);
       expect(en.items.map((i) => i.title)).toEqual(['Receiving: Major outage']);
+    }, CTX));
+
+  it('a data-gap notice entry says what happened, who is affected and what to do, as the page does', () =>
+    t.run(async (ctx) => {
+      const s = await makeStory(ctx);
+      await publishNotice(ctx, {
+        incidentId: s.incidentId,
+        title: { it: 'Fatture del 9', en: 'Invoices of day 9' },
+        body: { it: 'Lo storage sarà riacceso dal fornitore.', en: 'The provider will power the storage back on.' },
+        audience: { it: 'Chi ha caricato fatture la sera del 9', en: 'Whoever uploaded invoices on the evening of day 9' },
+        action: { it: 'Non ricaricate *nulla*.', en: 'Upload *nothing* again.' },
+        services: [s.key],
+        windows: [{ scope: { it: 'Aree', en: 'Areas' }, restoredUntil: new Date('2026-03-09T20:30:00Z'), pending: true }],
+      });
+      for (const format of FORMATS) {
+        const it_ = parseFeed((await get(publicApp(ctx), `/incidents/${s.incidentId}/feed.${format}`)).body).items[0]!;
+        const html = it_.content ?? it_.description;
+        expect(it_.title).toBe('Avviso sui dati: Fatture del 9');
+        expect(html, format).toMatch(
+          /<p>Lo storage sarà riacceso dal fornitore\.<\/p>[\s\S]*ripristino previsto[\s\S]*<p><strong>Chi è coinvolto<\/strong><\/p>\s*<p>Chi ha caricato fatture la sera del 9<\/p>\s*<p><strong>Cosa fare<\/strong><\/p>\s*<p>Non ricaricate <em>nulla<\/em>\.<\/p>/,
+        );
+        const en = parseFeed((await get(publicApp(ctx), `/en/incidents/${s.incidentId}/feed.${format}`)).body).items[0]!;
+        expect(en.content ?? en.description, format).toMatch(/The provider will power[\s\S]*Who is affected[\s\S]*Whoever uploaded[\s\S]*What to do[\s\S]*Upload <em>nothing<\/em> again/);
+      }
     }, CTX));
 
   it('strips XML-invalid characters (U+0001, U+FFFE, U+0008) and escapes markup in both formats', () =>

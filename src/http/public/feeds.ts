@@ -10,10 +10,12 @@
 import { Feed } from 'feed';
 import { type Context, Hono } from 'hono';
 import RSS from 'rss';
+import { pickText } from '../../domain/i18n.ts';
 import { renderMarkdown } from '../../domain/markdown.ts';
 import { formatDateTime, formatEndDateTime } from '../../domain/time.ts';
 import type { IncidentStatus, Locale, MilestoneState } from '../../domain/vocab.ts';
 import { INCIDENT_STATUSES, MILESTONE_STATES } from '../../domain/vocab.ts';
+import { dict } from '../../i18n/index.ts';
 import { SITE } from '../../i18n/site.ts';
 import type { Ctx } from '../../services/context.ts';
 import { type FeedEntry, type FeedScope, type FeedView, getFeed } from '../../services/public-feed.ts';
@@ -131,7 +133,15 @@ export function entryHtml(ctx: Ctx, entry: FeedEntry, locale: Locale): string {
   if (entry.type === 'milestone.updated' && entry.incidentTitle) {
     parts.push(`<p><em>${escapeHtml(p.milestoneIn(entry.incidentTitle.text))}</em></p>`);
   }
-  if (entry.body) parts.push(renderMarkdown(entry.body.text));
+  // A notice published with its texts in the event's data: its explanation first, then who and what to do below.
+  const notice = entry.type === 'notice.published' && ('audience' in entry.data || 'action' in entry.data);
+  const noticeText = (key: 'body' | 'audience' | 'action') => {
+    const value = entry.data[key] as Parameters<typeof pickText>[0] | null | undefined;
+    const text = value ? pickText(value, locale).text.trim() : '';
+    return text ? renderMarkdown(text) : null;
+  };
+  const body = notice ? noticeText('body') : entry.body ? renderMarkdown(entry.body.text) : null;
+  if (body) parts.push(body);
   switch (entry.type) {
     case 'incident.created':
     case 'incident.updated':
@@ -169,6 +179,13 @@ export function entryHtml(ctx: Ctx, entry: FeedEntry, locale: Locale): string {
         ];
       });
       if (items.length) parts.push(`<ul>${items.join('')}</ul>`);
+      if (notice) {
+        const d = dict(locale).notice;
+        for (const [key, heading] of [['audience', d.audience], ['action', d.action]] as const) {
+          const html = noticeText(key);
+          if (html) parts.push(`<p><strong>${escapeHtml(heading)}</strong></p>`, html);
+        }
+      }
       break;
     }
     case 'maintenance.scheduled':
