@@ -203,7 +203,7 @@ describe('alert e-mails', () => {
       windows: [{ scope: { it: 'Ricezione', en: 'Receiving' }, restoredUntil: new Date('2026-11-20T23:00:00Z'), gapEndsAt: new Date('2026-11-25T23:00:00Z') }],
     });
     const en = await mailFor(ctx, 'en');
-    expect(en.subject).toBe('[Fattura Esempio] Notice: Received invoices: partial data');
+    expect(en.subject).toBe('[Fattura Esempio] Data notice: Received invoices: partial data');
     expect(en.text).toContain('Data restored up to (Receiving): 21 Nov 2026, 00:00 CET');
     expect(en.text).toContain('Missing period: 21 Nov 2026, 00:00 CET – 26 Nov 2026, 00:00 CET');
     expect(en.text).toContain('Download the invoices again.');
@@ -221,6 +221,7 @@ describe('alert e-mails', () => {
       windows: [{ scope: { it: 'Aree', en: 'Areas' }, restoredUntil: new Date('2026-11-20T23:00:00Z'), pending: true }],
     });
     const it = await mailFor(ctx, 'it');
+    expect(it.subject).toBe('[Fattura Esempio] Avviso sui dati: Fatture del 9: ripristino dallo storage');
     expect(it.text).toContain('Lo storage sarà riacceso dal fornitore.\n\nChi è coinvolto:\nChi ha caricato fatture la sera del 9\n\nCosa fare:\nNon ricaricate nulla.\n');
     expect(it.html).toContain('>Chi è coinvolto</h2>');
     expect(it.html).toContain('<em>nulla</em>');
