@@ -64,11 +64,12 @@ const it = {
     completed: 'Completata',
   },
   milestoneState: {
-    planned: 'Previsto',
+    // A milestone is a "tappa": the states agree with it ("Tappa completata", "3 di 5 completate").
+    planned: 'Prevista',
     in_progress: 'In corso',
-    done: 'Completato',
+    done: 'Completata',
     delayed: 'In ritardo',
-    cancelled: 'Annullato',
+    cancelled: 'Annullata',
   },
   dayLevel: {
     operational: 'Nessun disservizio',

@@ -187,6 +187,8 @@ describe('alert e-mails', () => {
     expect(delayed.text).toContain('Prevista: 28 nov 2026, 15:00 CET');
     expect(delayed.text).toContain('Fornitore in ritardo.');
     await changeMilestone(ctx, { milestoneId: m1.id, state: 'done' });
+    // A "tappa" is feminine: its state agrees with it.
+    expect((await mailFor(ctx, 'it')).text).toContain('Stato della tappa: Completata\n');
     const done = await mailFor(ctx, 'en');
     expect(done.subject).toBe('[Fattura Esempio] Milestone reached: Queues restored');
     expect(done.text).toContain('Recovery plan: 1 of 2 milestones done');
