@@ -133,6 +133,8 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
     else if (expected) facts.push({ label: d.plan.expected, value: expected });
     return {
       ...base,
+      // A delayed milestone's text is the reason for the delay: said so, as the plan on the page says it.
+      ...(state === 'delayed' && base.body ? { body: null, sections: [{ heading: c.delayReason, body: base.body }] } : {}),
       kind: c.kind[state === 'done' ? 'milestone.done' : state === 'delayed' ? 'milestone.delayed' : 'milestone.updated'],
       facts,
     };

@@ -185,7 +185,8 @@ describe('alert e-mails', () => {
     expect(delayed.subject).toBe('[Fattura Esempio] Tappa in ritardo: Ripristino code');
     expect(delayed.text).toContain('Stato della tappa: In ritardo');
     expect(delayed.text).toContain('Prevista: 28 nov 2026, 15:00 CET');
-    expect(delayed.text).toContain('Fornitore in ritardo.');
+    expect(delayed.text).toContain('\n\nMotivo del ritardo:\nFornitore in ritardo.\n');
+    expect(delayed.html).toContain('>Motivo del ritardo</h2>');
     await changeMilestone(ctx, { milestoneId: m1.id, state: 'done' });
     // A "tappa" is feminine: its state agrees with it.
     expect((await mailFor(ctx, 'it')).text).toContain('Stato della tappa: Completata\n');
