@@ -83,7 +83,7 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
       services: m.services.map((s) => ({ name: pick(s.name)!, status: null })),
       plan: null,
       nextUpdate: null,
-      link: { label: c.statusPage, url: siteLink('/') },
+      link: maintenanceLink(m, c, siteLink),
     };
   }
 
@@ -177,6 +177,7 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
     return {
       ...base,
       kind: c.kind[kind as 'maintenance.scheduled'],
+      link: maintenanceLink(m, c, siteLink),
       facts: [
         // A cancelled window never ran: its status would read "completed", which is not what happened.
         ...(kind === 'maintenance.cancelled' ? [] : [{ label: c.status, value: d.maintenanceStatus[m.row.status] }]),
@@ -185,6 +186,17 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
     };
   }
   return null;
+}
+
+/**
+ * Where the feeds link a window: its first service's page, which lists it before, during and after (the home
+ * page shows only what is to come or under way, so a completion linked there would show nothing of it).
+ */
+function maintenanceLink(m: NonNullable<Awaited<ReturnType<typeof loadMaintenance>>>, c: MailCopy, siteLink: (path: string) => string): AlertView['link'] {
+  const first = m.services[0];
+  return first
+    ? { label: c.details, url: `${siteLink(`/services/${encodeURIComponent(first.key)}`)}#maintenance-${m.row.id}` }
+    : { label: c.statusPage, url: siteLink('/') };
 }
 
 function windowText(start: Date, end: Date, locale: Locale, timeZone: string): string {

@@ -257,13 +257,15 @@ describe('alert e-mails', () => {
     expect(scheduled.subject).toBe('[Fattura Esempio] Manutenzione programmata: Aggiornamento database');
     expect(scheduled.text).toContain('Finestra: 29 nov 2026, 11:00 CET – 29 nov 2026, 13:00 CET');
     expect(scheduled.text).toContain('- Conservazione');
-    expect(scheduled.text).toContain('Pagina di stato: https://status.example.test/\n');
+    // Where the feeds link it: the service's page lists the window before, during and after.
+    expect(scheduled.text).toContain(`Dettagli e cronologia: https://status.example.test/services/${svc.key}#maintenance-${m.id}\n`);
 
     const reminder = await renderAlertContent(ctx, { reminderFor: m.id });
     const remindEn = composeAlert(reminder!, recipient('en'), links);
     expect(remindEn.subject).toBe('[Fattura Esempio] Maintenance reminder: Database upgrade');
     expect(remindEn.text).toContain('Starts: 29 Nov 2026, 11:00 CET');
     expect(remindEn.text).toContain('- Archiving');
+    expect(remindEn.text).toContain(`Details and timeline: https://status.example.test/en/services/${svc.key}#maintenance-${m.id}\n`);
 
     ctx.clock.set(start);
     await startMaintenance(ctx, { maintenanceId: m.id });
@@ -279,6 +281,7 @@ describe('alert e-mails', () => {
     const cancelled = await mailFor(ctx, 'en');
     expect(cancelled.subject).toBe('[Fattura Esempio] Maintenance cancelled: Annullata');
     expect(cancelled.text).not.toContain('Status:');
+    expect(cancelled.text).toContain(`https://status.example.test/en/services/${svc.key}#maintenance-${other.id}\n`);
   });
 
   test('no e-mail for automated status changes or for a reminder of a missing window', async ({ ctx }) => {
