@@ -8,6 +8,7 @@ import { createService, updateService } from '../../src/services/catalog.ts';
 import { expireHeartbeats, recordHeartbeat } from '../../src/services/heartbeats.ts';
 import { publishPostmortem } from '../../src/services/incidents.ts';
 import { listEvents } from '../../src/services/events.ts';
+import { completeMaintenance } from '../../src/services/maintenance.ts';
 import { publishNotice } from '../../src/services/notices.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { uid } from '../integration/factories.ts';
@@ -142,6 +143,18 @@ describe('feeds on our own story', () => {
         );
         const en = parseFeed((await get(publicApp(ctx), `/en/incidents/${s.incidentId}/feed.${format}`)).body).items[0]!;
         expect(en.content ?? en.description, format).toMatch(/The provider will power[\s\S]*Who is affected[\s\S]*Whoever uploaded[\s\S]*What to do[\s\S]*Upload <em>nothing<\/em> again/);
+      }
+    }, CTX));
+
+  it('a window closed before it started is titled cancelled, not completed (as its e-mail says)', () =>
+    t.run(async (ctx) => {
+      const s = await makeStory(ctx);
+      await completeMaintenance(ctx, { maintenanceId: s.maintenanceId });
+      for (const [prefix, title] of [['', '[Manutenzione annullata] Aggiornamento archivio'], ['/en', '[Maintenance cancelled] Archive upgrade']] as const) {
+        for (const format of FORMATS) {
+          const feed = parseFeed((await get(publicApp(ctx), `${prefix}/services/${s.key}/feed.${format}`)).body);
+          expect(feed.items[0]!.title, `${prefix} ${format}`).toBe(title);
+        }
       }
     }, CTX));
 

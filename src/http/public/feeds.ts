@@ -90,7 +90,8 @@ export function entryTitle(entry: FeedEntry, locale: Locale): string {
     case 'maintenance.started':
       return `[${p.maintenance.started}] ${title}`;
     case 'maintenance.completed':
-      return `[${p.maintenance.completed}] ${title}`;
+      // A window closed before it started never ran: it was cancelled, as its e-mail says.
+      return `[${entry.data.cancelled === true ? p.maintenance.cancelled : p.maintenance.completed}] ${title}`;
     case 'service.status_changed':
       // The event says where the service went (`to`), as in the webhook payload's details.
       return isServiceStatus(entry.data.to) ? p.serviceNow(title, serviceStatusLabel(entry.data.to, locale)) : title;

@@ -22,7 +22,7 @@ type Phrases = {
   /** A restore still expected: not "restored" until it is done. */
   restorePending: string;
   gapUntil: string;
-  maintenance: Record<'scheduled' | 'started' | 'completed', string>;
+  maintenance: Record<'scheduled' | 'started' | 'completed' | 'cancelled', string>;
   window: string;
   serviceNow: (service: string, status: string) => string;
   affected: string;
@@ -63,7 +63,7 @@ const it: Phrases = {
   restoredUntil: 'dati ripristinati fino al',
   restorePending: 'ripristino previsto, dati fino al',
   gapUntil: 'mancanti fino al',
-  maintenance: { scheduled: 'Manutenzione programmata', started: 'Manutenzione in corso', completed: 'Manutenzione completata' },
+  maintenance: { scheduled: 'Manutenzione programmata', started: 'Manutenzione in corso', completed: 'Manutenzione completata', cancelled: 'Manutenzione annullata' },
   window: 'Finestra',
   serviceNow: (service, status) => `${service}: ${status}`,
   affected: 'Servizi coinvolti',
@@ -104,7 +104,7 @@ const en: Phrases = {
   restoredUntil: 'data restored up to',
   restorePending: 'restore expected, data up to',
   gapUntil: 'missing until',
-  maintenance: { scheduled: 'Scheduled maintenance', started: 'Maintenance in progress', completed: 'Maintenance completed' },
+  maintenance: { scheduled: 'Scheduled maintenance', started: 'Maintenance in progress', completed: 'Maintenance completed', cancelled: 'Maintenance cancelled' },
   window: 'Window',
   serviceNow: (service, status) => `${service}: ${status}`,
   affected: 'Affected services',
