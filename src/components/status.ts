@@ -55,6 +55,9 @@ export const MAINTENANCE_STATUS_LOOK: Record<MaintenanceStatus, Look> = {
   completed: { tone: 'ok', icon: 'check' },
 };
 
+/** A maintenance window closed before it started (stored as completed, never started). */
+export const MAINTENANCE_CANCELLED_LOOK: Look = { tone: 'neutral', icon: 'circle-slash' };
+
 export const MILESTONE_LOOK: Record<MilestoneState, Look> = {
   planned: { tone: 'neutral', icon: 'circle' },
   in_progress: { tone: 'maint', icon: 'circle-dot' },

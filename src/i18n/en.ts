@@ -156,6 +156,8 @@ const en: Dictionary = {
   maintenance: {
     window: 'Window',
     services: 'Services',
+    /** A window closed before it started: it never ran. */
+    cancelled: 'Cancelled',
   },
 
   services: {

@@ -159,6 +159,8 @@ const it = {
   maintenance: {
     window: 'Finestra',
     services: 'Servizi',
+    /** A window closed before it started: it never ran. */
+    cancelled: 'Annullata',
   },
 
   services: {

@@ -14,6 +14,7 @@ import { createService } from '../../src/services/catalog.ts';
 import { SYSTEM_ACTOR, type Ctx } from '../../src/services/context.ts';
 import { addFaqEntry } from '../../src/services/recovery.ts';
 import { createIncident, postIncidentUpdate } from '../../src/services/incidents.ts';
+import { completeMaintenance, scheduleMaintenance } from '../../src/services/maintenance.ts';
 import { MIGRATIONS_DIR, ROOT } from '../support/paths.ts';
 import { type RunningServer, startServer, useServer } from '../support/server.ts';
 
@@ -465,6 +466,7 @@ describe('operator Markdown on the incident page', () => {
   let server: RunningServer | undefined;
   let dataDir = '';
   let incidentId = '';
+  let cancelledId = '';
 
   beforeAll(async () => {
     // Written with the service functions into a data folder of our own, then served by the built server.
@@ -507,6 +509,16 @@ describe('operator Markdown on the incident page', () => {
         question: { it: 'Domanda con <script>alert(5)</script>?' },
         answer: { it: 'Risposta <style>body{display:none}</style> **ok**.' },
       });
+      // A window called off before it started: it never ran.
+      const planned = await scheduleMaintenance(ctx, {
+        title: { it: 'Manutenzione rinviata', en: 'Postponed maintenance' },
+        services: ['web'],
+        scheduledStart: new Date('2099-03-05T19:00:00Z'),
+        scheduledEnd: new Date('2099-03-05T20:00:00Z'),
+        notify: false,
+      });
+      cancelledId = planned.id;
+      await completeMaintenance(ctx, { maintenanceId: cancelledId });
       // Enough past incidents for a second history page.
       for (let i = 0; i < 21; i++) {
         const at = new Date(start.getTime() - (i + 1) * 86_400_000);
@@ -578,5 +590,13 @@ describe('operator Markdown on the incident page', () => {
     expect(text(page.html)).toMatch(/Prossimo aggiornamento entro .* in ritardo/);
     const en = await get(server!.url, `/en/incidents/${incidentId}`);
     expect(text(en.html)).toMatch(/Next update by .* overdue/);
+  });
+
+  it('a window closed before it started reads cancelled, with its planned window (where its e-mail links)', async () => {
+    for (const [prefix, words] of [['', /Manutenzione rinviata Annullata Finestra: 5 mar 2099, 20:00 CET – 5 mar 2099, 21:00 CET/], ['/en', /Postponed maintenance Cancelled Window: 5 Mar 2099, 20:00 CET – 5 Mar 2099, 21:00 CET/]] as const) {
+      const page = await get(server!.url, `${prefix}/services/web`);
+      const card = page.html.slice(page.html.indexOf(`id="maintenance-${cancelledId}"`));
+      expect(text(card.slice(0, card.indexOf('</li>'))), prefix).toMatch(words);
+    }
   });
 });
