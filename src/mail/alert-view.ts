@@ -154,7 +154,7 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
     return {
       ...base,
       ...(notice ? { body: pick(notice.body), sections } : {}),
-      kind: c.kind['notice.published'],
+      kind: c.kind[data.restored === true ? 'notice.restored' : 'notice.published'],
       facts: windows.flatMap((w) => {
         const scope = pick(w.scope)?.text;
         // A restore still expected is not announced as done.

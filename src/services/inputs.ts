@@ -260,6 +260,8 @@ export const UpdateNoticeInput = z.object({
   services: z.array(ServiceKey).optional(),
   /** Replaces every window. */
   windows: z.array(GapWindow).min(1, 'at least one restored-up-to window').optional(),
+  /** E-mail subscribers when the edit completes a restore the notice announced as still expected. */
+  notify: z.boolean().default(true),
 });
 
 export const MaintenanceStepInput = z.object({

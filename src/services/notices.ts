@@ -45,24 +45,41 @@ export async function publishNotice(ctx: Ctx, input: In<typeof PublishNoticeInpu
       await tx.db.insert(dataGapNoticeServices).values([...ids.values()].map((serviceId) => ({ noticeId: notice.id, serviceId })));
     }
     await recordAudit(tx, { action: 'notice.publish', objectType: 'data_gap_notice', objectId: notice.id, after: { ...notice, windows: data.windows } });
-    await emitEvent(tx, {
-      type: 'notice.published',
-      subjectId: notice.id,
-      incidentId: notice.incidentId,
-      serviceKeys: [...data.services].sort(),
-      title: notice.title,
-      body: notice.action ?? notice.body,
-      notify: data.notify,
-      occurredAt: notice.publishedAt,
-      data: {
-        windows: data.windows.map((w) => ({ scope: w.scope, restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt ?? null, pending: w.pending })),
-        // The event's body holds one text; feeds show the notice as the page does: what happened, who, what to do.
-        body: notice.body ?? null,
-        audience: notice.audience ?? null,
-        action: notice.action ?? null,
-      },
-    });
+    await emitNoticeEvent(tx, notice, [...data.services], data.windows, { notify: data.notify, occurredAt: notice.publishedAt, restored: false });
     return notice;
+  });
+}
+
+type EventWindow = { scope: unknown; restoredUntil: Date; gapEndsAt?: Date | null; pending: boolean };
+
+/**
+ * The notice as readers get it (feeds, e-mail, webhooks): published, or published again once a restore it
+ * announced as still expected is done (`restored`), since "your data is back" is the news they wait for.
+ */
+async function emitNoticeEvent(
+  tx: Ctx,
+  notice: NoticeRow,
+  serviceKeys: string[],
+  windows: EventWindow[],
+  opts: { notify: boolean; occurredAt: Date; restored: boolean },
+) {
+  await emitEvent(tx, {
+    type: 'notice.published',
+    subjectId: notice.id,
+    incidentId: notice.incidentId,
+    serviceKeys: [...serviceKeys].sort(),
+    title: notice.title,
+    body: notice.action ?? notice.body,
+    notify: opts.notify,
+    occurredAt: opts.occurredAt,
+    data: {
+      windows: windows.map((w) => ({ scope: w.scope, restoredUntil: w.restoredUntil, gapEndsAt: w.gapEndsAt ?? null, pending: w.pending })),
+      // The event's body holds one text; feeds show the notice as the page does: what happened, who, what to do.
+      body: notice.body ?? null,
+      audience: notice.audience ?? null,
+      action: notice.action ?? null,
+      ...(opts.restored ? { restored: true } : {}),
+    },
   });
 }
 
@@ -127,6 +144,10 @@ export async function updateNotice(ctx: Ctx, input: In<typeof UpdateNoticeInput>
     }
     const [after] = await noticesWithDetails(tx, [row!]);
     await recordAudit(tx, { action: 'notice.edit', objectType: 'data_gap_notice', objectId: current.id, before, after });
+    const stillPending = (n: NoticeForEdit) => n.windows.filter((w) => w.pending).length;
+    if (stillPending(after!) < stillPending(before!) && current.closedAt === null) {
+      await emitNoticeEvent(tx, row!, after!.serviceKeys, after!.windows, { notify: data.notify, occurredAt: tx.now(), restored: true });
+    }
     return row!;
   });
 }

@@ -424,12 +424,19 @@ describe('declaring an incident and posting updates', () => {
     const noticeId = /href="[^"]*\?edit=([a-z0-9]+)#form"/.exec(page.html)![1]!;
     page = await e.get(`${here}?edit=${noticeId}`);
     expect(page.html).toContain('id="f-windows-0-pending" name="windows.0.pending" checked');
+    // Marking it done publishes the notice again as restored: the form asks whether to e-mail it (ticked).
+    expect(text(page.html)).toContain('Avvisa gli iscritti per e-mail se un ripristino «non ancora fatto» risulta fatto');
+    expect(page.html).toContain('id="f-notify" name="notify" checked');
     const saved = await e.post(here, {
       _csrf: hidden(page.html, '_csrf'), _action: 'edit', noticeId, 'title.it': 'Storico delle aree vuote', 'windows.0.scope.it': 'Aree vuote',
-      'windows.0.restoredUntil': '2026-01-09T21:30',
+      'windows.0.restoredUntil': '2026-01-09T21:30', notify: 'on',
     });
     expect(saved.status, text(saved.html).slice(0, 500)).toBe(303);
     expect(await shown()).toMatch(/^Aree vuote Dati ripristinati fino al 9 gen 2026, 21:30 CET/);
+    const feed = await fetch(`${server.url}/incidents/${incidentId}/feed.rss`).then((x) => x.text());
+    expect(feed).toContain('<title><![CDATA[Dati ripristinati: Storico delle aree vuote]]></title>');
+    // With nothing left to restore, the edit form no longer offers the box.
+    expect((await e.get(`${here}?edit=${noticeId}`)).html).not.toContain('id="f-notify"');
   });
 
   it('records who changed what in the audit log', async () => {

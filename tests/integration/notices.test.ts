@@ -109,9 +109,20 @@ describe('data-gap notices', () => {
     const [event] = await db.select().from(events).where(eq(events.subjectId, notice.id));
     expect((event!.data as { windows: { pending: boolean }[] }).windows.map((w) => w.pending)).toEqual([false, true]);
 
-    // The restore is done: the operator edits the window.
-    await updateNotice(ctx, { noticeId: notice.id, windows: [{ scope: { it: 'Aree vuote' }, restoredUntil: day9, pending: false }] });
+    // An edit that completes no restore is not news.
+    await updateNotice(ctx, { noticeId: notice.id, title: { it: 'Dati: cosa manca' } });
+    const announced = () => db.select().from(events).where(eq(events.subjectId, notice.id)).orderBy(events.seq);
+    expect(await announced()).toHaveLength(1);
+
+    // The restore is done: the operator edits the window, and the notice is published again as restored.
+    await updateNotice(ctx, { noticeId: notice.id, windows: [{ scope: { it: 'Aree vuote' }, restoredUntil: day9, pending: false }], notify: false });
     expect(await pendingOf()).toEqual([false]);
+    const [, restored] = await announced();
+    expect(restored).toMatchObject({ type: 'notice.published', notify: false, occurredAt: NOW, title: { it: 'Dati: cosa manca' } });
+    expect(restored!.data).toMatchObject({ restored: true, windows: [{ pending: false }] });
+    // Saving it again announces nothing more.
+    await updateNotice(ctx, { noticeId: notice.id, windows: [{ scope: { it: 'Aree vuote' }, restoredUntil: day9, pending: false }] });
+    expect(await announced()).toHaveLength(2);
   });
 
   test('a notice needs at least one window, and a window cannot end before it starts', async ({ db }) => {

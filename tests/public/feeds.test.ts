@@ -9,7 +9,7 @@ import { expireHeartbeats, recordHeartbeat } from '../../src/services/heartbeats
 import { publishPostmortem } from '../../src/services/incidents.ts';
 import { listEvents } from '../../src/services/events.ts';
 import { completeMaintenance } from '../../src/services/maintenance.ts';
-import { publishNotice } from '../../src/services/notices.ts';
+import { publishNotice, updateNotice } from '../../src/services/notices.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { uid } from '../integration/factories.ts';
 import { CTX, NASTY, NOW, SITE, get, makeStory, publicApp, useDemoDatabase, xmlError } from './support.ts';
@@ -125,7 +125,7 @@ describe('feeds on our own story', () => {
   it('a data-gap notice entry says what happened, who is affected and what to do, as the page does', () =>
     t.run(async (ctx) => {
       const s = await makeStory(ctx);
-      await publishNotice(ctx, {
+      const notice = await publishNotice(ctx, {
         incidentId: s.incidentId,
         title: { it: 'Fatture del 9', en: 'Invoices of day 9' },
         body: { it: 'Lo storage sarà riacceso dal fornitore.', en: 'The provider will power the storage back on.' },
@@ -144,6 +144,14 @@ describe('feeds on our own story', () => {
         const en = parseFeed((await get(publicApp(ctx), `/en/incidents/${s.incidentId}/feed.${format}`)).body).items[0]!;
         expect(en.content ?? en.description, format).toMatch(/The provider will power[\s\S]*Who is affected[\s\S]*Whoever uploaded[\s\S]*What to do[\s\S]*Upload <em>nothing<\/em> again/);
       }
+      // The restore done: a new entry says so, above the first one.
+      const later = { ...ctx, now: () => new Date(NOW.getTime() + 3_600_000) };
+      await updateNotice(later, { noticeId: notice.id, windows: [{ scope: { it: 'Aree', en: 'Areas' }, restoredUntil: new Date('2026-03-09T20:30:00Z'), pending: false }] });
+      const items = parseFeed((await get(publicApp(later), `/incidents/${s.incidentId}/feed.rss`)).body).items;
+      expect(items.slice(0, 2).map((i) => i.title)).toEqual(['Dati ripristinati: Fatture del 9', 'Avviso sui dati: Fatture del 9']);
+      expect(items[0]!.content ?? items[0]!.description).toMatch(/dati ripristinati fino al/);
+      const en = parseFeed((await get(publicApp(later), `/en/incidents/${s.incidentId}/feed.atom`)).body).items;
+      expect(en[0]!.title).toBe('Data restored: Invoices of day 9');
     }, CTX));
 
   it('a window closed before it started is titled cancelled, not completed (as its e-mail says)', () =>

@@ -13,7 +13,7 @@ import type { Ctx } from '../../src/services/context.ts';
 import type { EventRow } from '../../src/services/events.ts';
 import { postIncidentUpdate, publishPostmortem, resolveIncident } from '../../src/services/incidents.ts';
 import { completeMaintenance, scheduleMaintenance, startMaintenance } from '../../src/services/maintenance.ts';
-import { publishNotice } from '../../src/services/notices.ts';
+import { publishNotice, updateNotice } from '../../src/services/notices.ts';
 import { addMilestone, changeMilestone } from '../../src/services/recovery.ts';
 import { HOUR, makeIncident, makeService, uid } from '../integration/factories.ts';
 import { dbTest } from '../support/db.ts';
@@ -233,9 +233,9 @@ describe('alert e-mails', () => {
     expect(en.html).toContain('<div lang="it" style="margin:0 0 12px;"><p>Non ricaricate <em>nulla</em>.</p>');
   });
 
-  test('a data-gap notice whose restore is still expected does not call the data restored', async ({ ctx }) => {
+  test('a data-gap notice whose restore is still expected does not call the data restored, until it is', async ({ ctx }) => {
     const { svc, incident } = await incidentWithPlan(ctx);
-    await publishNotice(ctx, {
+    const notice = await publishNotice(ctx, {
       incidentId: incident.id,
       title: { it: 'Aree vuote: lo storico arriverà dopo', en: 'Empty areas: the history comes later' },
       services: [svc.key],
@@ -247,6 +247,13 @@ describe('alert e-mails', () => {
     const en = await mailFor(ctx, 'en');
     expect(en.text).toContain('Restore expected, data up to (Empty areas): 21 Nov 2026, 00:00 CET');
     expect(en.text).not.toContain('Data restored');
+
+    // Once the restore is done, the notice goes out again, saying so.
+    await updateNotice(ctx, { noticeId: notice.id, windows: [{ scope: { it: 'Aree vuote', en: 'Empty areas' }, restoredUntil: new Date('2026-11-20T23:00:00Z'), pending: false }] });
+    const done = await mailFor(ctx, 'it');
+    expect(done.subject).toBe('[Fattura Esempio] Dati ripristinati: Aree vuote: lo storico arriverà dopo');
+    expect(done.text).toContain('Dati ripristinati fino al (Aree vuote): 21 nov 2026, 00:00 CET');
+    expect((await mailFor(ctx, 'en')).subject).toBe('[Fattura Esempio] Data restored: Empty areas: the history comes later');
   });
 
   test('maintenance scheduled, reminder, started, completed, cancelled', async ({ ctx }) => {

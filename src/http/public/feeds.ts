@@ -84,7 +84,7 @@ export function entryTitle(entry: FeedEntry, locale: Locale): string {
     case 'milestone.updated':
       return `${p.milestone[asMilestoneState(entry.data.state) ?? 'planned']}: ${title}`;
     case 'notice.published':
-      return `${p.notice}: ${title}`;
+      return `${entry.data.restored === true ? p.noticeRestored : p.notice}: ${title}`;
     case 'maintenance.scheduled':
       return `[${p.maintenance.scheduled}] ${title}`;
     case 'maintenance.started':

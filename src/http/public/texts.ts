@@ -18,6 +18,8 @@ type Phrases = {
   expected: string;
   completedAt: string;
   notice: string;
+  /** A notice published again once the restore it announced as expected is done. */
+  noticeRestored: string;
   restoredUntil: string;
   /** A restore still expected: not "restored" until it is done. */
   restorePending: string;
@@ -60,6 +62,7 @@ const it: Phrases = {
   expected: 'Prevista',
   completedAt: 'Completata',
   notice: 'Avviso sui dati',
+  noticeRestored: 'Dati ripristinati',
   restoredUntil: 'dati ripristinati fino al',
   restorePending: 'ripristino previsto, dati fino al',
   gapUntil: 'mancanti fino al',
@@ -101,6 +104,7 @@ const en: Phrases = {
   expected: 'Expected',
   completedAt: 'Completed',
   notice: 'Data notice',
+  noticeRestored: 'Data restored',
   restoredUntil: 'data restored up to',
   restorePending: 'restore expected, data up to',
   gapUntil: 'missing until',

@@ -48,6 +48,10 @@ const EditBody = z
     action: orNull(LocalizedText).optional(),
     services: z.array(ServiceKey).optional().openapi({ description: 'Replaces the list.' }),
     windows: z.array(WindowInput).min(1).optional().openapi({ description: 'Replaces every window.' }),
+    notify: z.boolean().optional().openapi({
+      description:
+        'When the edit marks a pending window restored, the notice is published again as restored (feeds, webhooks): e-mail subscribers about it too (default true).',
+    }),
   })
   .openapi('EditNotice');
 

@@ -38,6 +38,7 @@ const en: AdminDictionary = {
     optional: 'optional',
     notify: 'E-mail subscribers',
     notifyDateMove: 'E-mail subscribers if the expected date changes',
+    notifyRestored: 'E-mail subscribers if a restore “not done yet” is now done',
     italian: 'Italian (italiano)',
     english: 'English',
     englishHint: 'If you leave it empty, English readers see the Italian text.',

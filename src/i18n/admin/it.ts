@@ -40,6 +40,7 @@ const it = {
     optional: 'facoltativo',
     notify: 'Avvisa gli iscritti per e-mail',
     notifyDateMove: 'Avvisa gli iscritti per e-mail se la data prevista cambia',
+    notifyRestored: 'Avvisa gli iscritti per e-mail se un ripristino «non ancora fatto» risulta fatto',
     italian: 'Italiano',
     english: 'Inglese (English)',
     englishHint: 'Se lo lasci vuoto, chi legge in inglese vede il testo italiano.',
