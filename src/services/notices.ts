@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { dataGapNoticeServices, dataGapNotices, dataGapWindows, incidents, services } from '../../db/schema/index.ts';
+import type { LocalizedText } from '../domain/vocab.ts';
 import { recordAudit } from './audit.ts';
 import { emitEvent } from './events.ts';
 import { serviceIdsByKey } from './catalog.ts';
@@ -45,12 +46,12 @@ export async function publishNotice(ctx: Ctx, input: In<typeof PublishNoticeInpu
       await tx.db.insert(dataGapNoticeServices).values([...ids.values()].map((serviceId) => ({ noticeId: notice.id, serviceId })));
     }
     await recordAudit(tx, { action: 'notice.publish', objectType: 'data_gap_notice', objectId: notice.id, after: { ...notice, windows: data.windows } });
-    await emitNoticeEvent(tx, notice, [...data.services], data.windows, { notify: data.notify, occurredAt: notice.publishedAt, restored: false });
+    await emitNoticeEvent(tx, notice, data.services, data.windows, { notify: data.notify, occurredAt: notice.publishedAt, restored: false });
     return notice;
   });
 }
 
-type EventWindow = { scope: unknown; restoredUntil: Date; gapEndsAt?: Date | null; pending: boolean };
+type EventWindow = { scope: LocalizedText; restoredUntil: Date; gapEndsAt?: Date | null; pending: boolean };
 
 /**
  * The notice as readers get it (feeds, e-mail, webhooks): published, or published again once a restore it
