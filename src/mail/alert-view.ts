@@ -182,6 +182,9 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
         // A cancelled window never ran: its status would read "completed", which is not what happened.
         ...(kind === 'maintenance.cancelled' ? [] : [{ label: c.status, value: d.maintenanceStatus[m.row.status] }]),
         { label: c.window, value: windowText(start, end, locale, ctx.timeZone) },
+        ...(kind === 'maintenance.rescheduled' && when(data.previousStart) && when(data.previousEnd)
+          ? [{ label: c.previousWindow, value: windowText(new Date(String(data.previousStart)), new Date(String(data.previousEnd)), locale, ctx.timeZone) }]
+          : []),
       ],
     };
   }

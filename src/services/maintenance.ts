@@ -171,6 +171,9 @@ export async function updateMaintenance(ctx: Ctx, input: In<typeof UpdateMainten
           rescheduled: true,
           scheduledStart: scheduledStart.toISOString(),
           scheduledEnd: scheduledEnd.toISOString(),
+          // Readers who planned around the old window need it to see what moved.
+          previousStart: current.scheduledStart.toISOString(),
+          previousEnd: current.scheduledEnd.toISOString(),
         },
       });
     }

@@ -8,7 +8,7 @@ import { createService, updateService } from '../../src/services/catalog.ts';
 import { expireHeartbeats, recordHeartbeat } from '../../src/services/heartbeats.ts';
 import { publishPostmortem } from '../../src/services/incidents.ts';
 import { listEvents } from '../../src/services/events.ts';
-import { completeMaintenance } from '../../src/services/maintenance.ts';
+import { completeMaintenance, updateMaintenance } from '../../src/services/maintenance.ts';
 import { publishNotice, updateNotice } from '../../src/services/notices.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { uid } from '../integration/factories.ts';
@@ -164,6 +164,21 @@ describe('feeds on our own story', () => {
           expect(feed.items[0]!.title, `${prefix} ${format}`).toBe(title);
         }
       }
+    }, CTX));
+
+  it('a window moved is titled rescheduled, with the new window and the previous one', () =>
+    t.run(async (ctx) => {
+      const s = await makeStory(ctx);
+      await updateMaintenance(ctx, {
+        maintenanceId: s.maintenanceId,
+        scheduledStart: new Date('2026-03-22T20:00:00Z'),
+        scheduledEnd: new Date('2026-03-22T22:00:00Z'),
+      });
+      const [item] = parseFeed((await get(publicApp(ctx), `/services/${s.key}/feed.rss`)).body).items;
+      expect(item!.title).toBe('[Manutenzione spostata] Aggiornamento archivio');
+      expect(item!.content ?? item!.description).toMatch(/Finestra: 22 mar 2026, 21:00 CET – 22 mar 2026, 23:00 CET[\s\S]*Finestra precedente: 21 mar 2026, 21:00 CET – 21 mar 2026, 23:00 CET/);
+      const [en] = parseFeed((await get(publicApp(ctx), `/en/services/${s.key}/feed.atom`)).body).items;
+      expect(en!.title).toBe('[Maintenance rescheduled] Archive upgrade');
     }, CTX));
 
   it('strips XML-invalid characters (U+0001, U+FFFE, U+0008) and escapes markup in both formats', () =>

@@ -12,7 +12,7 @@ import { createLinkSigner } from '../../src/mail/links.ts';
 import type { Ctx } from '../../src/services/context.ts';
 import type { EventRow } from '../../src/services/events.ts';
 import { postIncidentUpdate, publishPostmortem, resolveIncident } from '../../src/services/incidents.ts';
-import { completeMaintenance, scheduleMaintenance, startMaintenance } from '../../src/services/maintenance.ts';
+import { completeMaintenance, scheduleMaintenance, startMaintenance, updateMaintenance } from '../../src/services/maintenance.ts';
 import { publishNotice, updateNotice } from '../../src/services/notices.ts';
 import { addMilestone, changeMilestone } from '../../src/services/recovery.ts';
 import { HOUR, makeIncident, makeService, uid } from '../integration/factories.ts';
@@ -289,6 +289,14 @@ describe('alert e-mails', () => {
     expect(cancelled.subject).toBe('[Fattura Esempio] Maintenance cancelled: Annullata');
     expect(cancelled.text).not.toContain('Status:');
     expect(cancelled.text).toContain(`https://status.example.test/en/services/${svc.key}#maintenance-${other.id}\n`);
+
+    // Moved: the e-mail gives the new window and the one readers planned around.
+    const later = await scheduleMaintenance(ctx, { title: { it: 'Spostata' }, services: [svc.key], scheduledStart: new Date(start.getTime() + 72 * HOUR), scheduledEnd: new Date(start.getTime() + 74 * HOUR) });
+    await updateMaintenance(ctx, { maintenanceId: later.id, scheduledStart: new Date(start.getTime() + 96 * HOUR), scheduledEnd: new Date(start.getTime() + 98 * HOUR) });
+    const moved = await mailFor(ctx, 'it');
+    expect(moved.subject).toBe('[Fattura Esempio] Manutenzione spostata: Spostata');
+    expect(moved.text).toContain('Finestra: 3 dic 2026, 11:00 CET – 3 dic 2026, 13:00 CET');
+    expect(moved.text).toContain('Finestra precedente: 2 dic 2026, 11:00 CET – 2 dic 2026, 13:00 CET');
   });
 
   test('no e-mail for automated status changes or for a reminder of a missing window', async ({ ctx }) => {

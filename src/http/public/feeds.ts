@@ -86,7 +86,7 @@ export function entryTitle(entry: FeedEntry, locale: Locale): string {
     case 'notice.published':
       return `${entry.data.restored === true ? p.noticeRestored : p.notice}: ${title}`;
     case 'maintenance.scheduled':
-      return `[${p.maintenance.scheduled}] ${title}`;
+      return `[${entry.data.rescheduled === true ? p.maintenance.rescheduled : p.maintenance.scheduled}] ${title}`;
     case 'maintenance.started':
       return `[${p.maintenance.started}] ${title}`;
     case 'maintenance.completed':
@@ -195,6 +195,8 @@ export function entryHtml(ctx: Ctx, entry: FeedEntry, locale: Locale): string {
       const start = asDate(entry.data.scheduledStart);
       const end = asDate(entry.data.scheduledEnd);
       if (start && end) parts.push(`<p>${escapeHtml(p.window)}: ${when(start)} – ${when(end)}</p>`);
+      const [before, after] = [asDate(entry.data.previousStart), asDate(entry.data.previousEnd)];
+      if (before && after) parts.push(`<p>${escapeHtml(p.previousWindow)}: ${when(before)} – ${when(after)}</p>`);
       break;
     }
     default:

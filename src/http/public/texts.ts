@@ -24,7 +24,8 @@ type Phrases = {
   /** A restore still expected: not "restored" until it is done. */
   restorePending: string;
   gapUntil: string;
-  maintenance: Record<'scheduled' | 'started' | 'completed' | 'cancelled', string>;
+  maintenance: Record<'scheduled' | 'rescheduled' | 'started' | 'completed' | 'cancelled', string>;
+  previousWindow: string;
   window: string;
   serviceNow: (service: string, status: string) => string;
   affected: string;
@@ -66,8 +67,9 @@ const it: Phrases = {
   restoredUntil: 'dati ripristinati fino al',
   restorePending: 'ripristino previsto, dati fino al',
   gapUntil: 'mancanti fino al',
-  maintenance: { scheduled: 'Manutenzione programmata', started: 'Manutenzione in corso', completed: 'Manutenzione completata', cancelled: 'Manutenzione annullata' },
+  maintenance: { scheduled: 'Manutenzione programmata', rescheduled: 'Manutenzione spostata', started: 'Manutenzione in corso', completed: 'Manutenzione completata', cancelled: 'Manutenzione annullata' },
   window: 'Finestra',
+  previousWindow: 'Finestra precedente',
   serviceNow: (service, status) => `${service}: ${status}`,
   affected: 'Servizi coinvolti',
   postmortem: 'Analisi post-incidente',
@@ -108,8 +110,9 @@ const en: Phrases = {
   restoredUntil: 'data restored up to',
   restorePending: 'restore expected, data up to',
   gapUntil: 'missing until',
-  maintenance: { scheduled: 'Scheduled maintenance', started: 'Maintenance in progress', completed: 'Maintenance completed', cancelled: 'Maintenance cancelled' },
+  maintenance: { scheduled: 'Scheduled maintenance', rescheduled: 'Maintenance rescheduled', started: 'Maintenance in progress', completed: 'Maintenance completed', cancelled: 'Maintenance cancelled' },
   window: 'Window',
+  previousWindow: 'Previous window',
   serviceNow: (service, status) => `${service}: ${status}`,
   affected: 'Affected services',
   postmortem: 'Postmortem',
