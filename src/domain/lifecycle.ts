@@ -100,6 +100,11 @@ export function isReopen(from: IncidentStatus, to: IncidentStatus): boolean {
   return from === 'resolved' && to !== 'resolved' && to !== 'postmortem';
 }
 
+/** A maintenance window closed before it started: stored as completed, it never ran. */
+export function isCancelledMaintenance(m: { status: MaintenanceStatus; startedAt: Date | null }): boolean {
+  return m.status === 'completed' && m.startedAt === null;
+}
+
 /** A milestone still to happen: neither done nor cancelled (the two states with no way out). */
 export function isOpenMilestone(state: MilestoneState): boolean {
   return MILESTONE_TRANSITIONS[state].length > 0;

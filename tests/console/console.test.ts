@@ -479,7 +479,16 @@ describe('maintenance', () => {
       notify: 'on',
     });
     expect(edited.status, text(edited.html).slice(0, 500)).toBe(303);
-    expect((await e.get(here!)).html).toContain('id="f-notify" name="notify" checked');
+    const page = await e.get(here!);
+    expect(page.html).toContain('id="f-notify" name="notify" checked');
+
+    // Closed before it started: it never ran, and the console says "cancelled" as the public page does.
+    const closed = await e.post(here!, { _csrf: hidden(page.html, '_csrf'), _action: 'complete' });
+    expect(closed.status, text(closed.html).slice(0, 500)).toBe(303);
+    const badge = (html: string) => /<span class="badge[^"]*">.*?<span>([^<]*)<\/span><\/span>/.exec(html)?.[1];
+    expect(badge((await e.get(here!)).html)).toBe('Annullata');
+    const listed = (await e.get('/admin/maintenance')).html;
+    expect(text(listed.slice(listed.indexOf('Riavvio notturno dei server')))).toMatch(/^Riavvio notturno dei server Annullata/);
   });
 });
 
