@@ -68,7 +68,8 @@ export async function createIncident(ctx: Ctx, input: In<typeof CreateIncidentIn
   });
 }
 
-export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncidentUpdateInput>) {
+/** `handedOver`: resolving's services that go to another open incident (see resolveIncident), changes of this update. */
+export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncidentUpdateInput>, handedOver: HandedOver[] = []) {
   authorize(ctx.actor, 'write');
   const data = parseInput(PostIncidentUpdateInput, input);
   return inTransaction(ctx, async (tx) => {
@@ -115,7 +116,7 @@ export async function postIncidentUpdate(ctx: Ctx, input: In<typeof PostIncident
     const update = await writeUpdate(tx, incident, {
       status: data.status,
       body: data.body,
-      services: data.services,
+      services: [...data.services, ...handedOver],
       displayAt,
       dateField: 'displayAt',
       notify: data.notify,
@@ -136,6 +137,9 @@ export async function incidentServiceKeys(ctx: Ctx, incidentId: string): Promise
   return rows.map((r) => r.key).sort();
 }
 
+/** A service an update moves to the status another open incident gave it, which then holds its status. */
+type HandedOver = { service: string; status: ServiceStatus; heldBy: string };
+
 /** Inserts the update, links affected services and moves their status history, all in the caller's transaction. */
 async function writeUpdate(
   tx: Ctx,
@@ -143,7 +147,7 @@ async function writeUpdate(
   u: {
     status: IncidentRow['status'];
     body: LocalizedText;
-    services: { service: string; status: (typeof incidentUpdateServices.$inferInsert)['newStatus'] }[];
+    services: ({ service: string; status: ServiceStatus } | HandedOver)[];
     displayAt: Date;
     /** The input field displayAt came from, for a status change refused because of its date. */
     dateField: 'startedAt' | 'displayAt';
@@ -171,7 +175,8 @@ async function writeUpdate(
   const update = row!;
   for (const s of u.services) {
     const serviceId = ids.get(s.service)!;
-    const change = await applyStatus(tx, serviceId, s.status, 'incident', u.displayAt, { incidentId: incident.id }).catch(
+    const incidentId = 'heldBy' in s ? s.heldBy : incident.id;
+    const change = await applyStatus(tx, serviceId, s.status, 'incident', u.displayAt, { incidentId }).catch(
       (error: unknown) => {
         // applyStatus names its own `at`; the caller sent startedAt or displayAt, for one of several services.
         if (error instanceof ServiceError && error.fields?.at) {
@@ -203,7 +208,7 @@ async function writeUpdate(
       status: u.status,
       impact: incident.impact,
       nextUpdateBy: incident.nextUpdateBy?.toISOString() ?? null,
-      changes: u.services,
+      changes: u.services.map(({ service, status }) => ({ service, status })),
       ...(u.openMilestones && {
         openMilestones: u.openMilestones.map((m) => ({
           id: m.id,
@@ -330,7 +335,7 @@ export async function resolveIncident(ctx: Ctx, input: In<typeof ResolveIncident
     }
     const explicit = new Set(data.services.map((s) => s.service));
     const restore: { service: string; status: ServiceStatus }[] = [];
-    const handOver: { serviceId: string; openId: string; current: ServiceStatus; status: ServiceStatus; incidentId: string }[] = [];
+    const handOver: { key: string; openId: string; current: ServiceStatus; status: ServiceStatus; incidentId: string }[] = [];
     if (data.restoreServices) {
       const linked = await tx.db
         .select({ serviceId: services.id, key: services.key, open: statusIntervals })
@@ -363,26 +368,27 @@ export async function resolveIncident(ctx: Ctx, input: In<typeof ResolveIncident
               .where(and(eq(statusIntervals.serviceId, serviceId), gt(statusIntervals.startedAt, other.at), isNull(statusIntervals.incidentId)))
               .limit(1)
           : [];
-        if (other && !superseded) handOver.push({ serviceId, openId: open.id, current: open.status, status: other.status, incidentId: other.incidentId });
+        if (other && !superseded) handOver.push({ key, openId: open.id, current: open.status, status: other.status, incidentId: other.incidentId });
         else if (open.status !== 'operational') restore.push({ service: key, status: 'operational' });
       }
     }
-    const result = await postIncidentUpdate(tx, {
-      incidentId: current.id,
-      status: 'resolved',
-      body: data.body,
-      services: [...data.services, ...restore],
-      displayAt: data.displayAt,
-      notify: data.notify,
-    });
-    const at = result.update.displayAt;
-    for (const h of handOver) {
-      if (h.status === h.current) {
-        // Same status: the open interval now belongs to the incident still running.
-        await tx.db.update(statusIntervals).set({ incidentId: h.incidentId }).where(eq(statusIntervals.id, h.openId));
-      } else {
-        await applyStatus(tx, h.serviceId, h.status, 'incident', at, { incidentId: h.incidentId });
-      }
+    // A service whose status moves to the other incident's is a change of this update, named in it like any other.
+    const moved = handOver.filter((h) => h.status !== h.current);
+    const result = await postIncidentUpdate(
+      tx,
+      {
+        incidentId: current.id,
+        status: 'resolved',
+        body: data.body,
+        services: [...data.services, ...restore],
+        displayAt: data.displayAt,
+        notify: data.notify,
+      },
+      moved.map((h) => ({ service: h.key, status: h.status, heldBy: h.incidentId })),
+    );
+    for (const h of handOver.filter((x) => x.status === x.current)) {
+      // Same status: the open interval now belongs to the incident still running.
+      await tx.db.update(statusIntervals).set({ incidentId: h.incidentId }).where(eq(statusIntervals.id, h.openId));
     }
     return result;
   });

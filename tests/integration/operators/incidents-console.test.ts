@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
+import { events, incidentUpdateServices } from '../../../db/schema/index.ts';
 import { createOperator, operatorActor } from '../../../src/services/auth.ts';
 import { setServiceStatus } from '../../../src/services/catalog.ts';
 import {
@@ -172,6 +174,24 @@ describe('resolveIncident', { timeout: 120_000 }, () => {
     ctx.clock.advance(HOUR);
     await resolveIncident(ctx, { incidentId: second.id, body: txt('Risolto il secondo.') });
     expect((await intervalsOf(db, web.id)).at(-1)).toMatchObject({ status: 'operational', endedAt: null });
+  });
+
+  test('a service handed over at a different status is a change of the resolution, named in it and in its event', async ({ db }) => {
+    const ctx = ctxFor(db, { now: T });
+    const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+    const first = await open(ctx, [{ service: web.key, status: 'partial_outage' }]);
+    ctx.clock.advance(HOUR);
+    const second = await open(ctx, [{ service: web.key, status: 'major_outage' }]);
+    ctx.clock.advance(HOUR);
+    await postIncidentUpdate(ctx, { incidentId: first.id, status: 'identified', body: txt('Quasi.'), services: [{ service: web.key, status: 'degraded_performance' }] });
+    ctx.clock.advance(HOUR);
+    const { update } = await resolveIncident(ctx, { incidentId: first.id, body: txt('Risolto il primo.') });
+    // The service goes back to what the second incident said, and that incident holds it.
+    expect((await intervalsOf(db, web.id)).at(-1)).toMatchObject({ status: 'major_outage', incidentId: second.id, endedAt: null });
+    const changes = await db.select().from(incidentUpdateServices).where(eq(incidentUpdateServices.updateId, update.id));
+    expect(changes).toMatchObject([{ oldStatus: 'degraded_performance', newStatus: 'major_outage' }]);
+    const [event] = await db.select().from(events).where(eq(events.subjectId, update.id));
+    expect(event!.data.changes).toEqual([{ service: web.key, status: 'major_outage' }]);
   });
 
   test("a status set by hand after the other incident's announcement ends that incident's claim", async ({ db }) => {
