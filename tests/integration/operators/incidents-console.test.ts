@@ -19,6 +19,17 @@ import { type C, EDITOR, HOUR, PASSWORD, SYSTEM_ACTOR, VIEWER, as, ctxFor, email
 const T = new Date('2026-03-10T00:00:00Z');
 const txt = (it: string) => ({ it, en: `EN ${it}` });
 
+/** The web portal, hit by a first incident (partial outage), then an hour later by a second (major outage). */
+async function twoIncidentsOnOneService(db: Parameters<typeof ctxFor>[0]) {
+  const ctx = ctxFor(db, { now: T });
+  const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
+  const first = await open(ctx, [{ service: web.key, status: 'partial_outage' }]);
+  ctx.clock.advance(HOUR);
+  const second = await open(ctx, [{ service: web.key, status: 'major_outage' }]);
+  ctx.clock.advance(HOUR);
+  return { ctx, web, first, second };
+}
+
 async function open(ctx: C, services: { service: string; status: 'major_outage' | 'partial_outage' | 'degraded_performance' }[] = []) {
   const { incident } = await createIncident(ctx, { title: txt('Data centre'), impact: 'major', body: txt('Verifica.'), services, nextUpdateBy: new Date(ctx.now().getTime() + HOUR) });
   return incident;
@@ -162,12 +173,7 @@ describe('resolveIncident', { timeout: 120_000 }, () => {
   });
 
   test('hands a service still affected by another open incident over to it', async ({ db }) => {
-    const ctx = ctxFor(db, { now: T });
-    const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
-    const first = await open(ctx, [{ service: web.key, status: 'partial_outage' }]);
-    ctx.clock.advance(HOUR);
-    const second = await open(ctx, [{ service: web.key, status: 'major_outage' }]);
-    ctx.clock.advance(HOUR);
+    const { ctx, web, first, second } = await twoIncidentsOnOneService(db);
     // The first incident, resolved while the second still runs: the service stays as the second said.
     await resolveIncident(ctx, { incidentId: first.id, body: txt('Risolto il primo.') });
     expect((await intervalsOf(db, web.id)).at(-1)).toMatchObject({ status: 'major_outage', incidentId: second.id });
@@ -177,12 +183,7 @@ describe('resolveIncident', { timeout: 120_000 }, () => {
   });
 
   test('a service handed over at a different status is a change of the resolution, named in it and in its event', async ({ db }) => {
-    const ctx = ctxFor(db, { now: T });
-    const web = await makeService(ctx, { since: new Date(T.getTime() - 48 * HOUR) });
-    const first = await open(ctx, [{ service: web.key, status: 'partial_outage' }]);
-    ctx.clock.advance(HOUR);
-    const second = await open(ctx, [{ service: web.key, status: 'major_outage' }]);
-    ctx.clock.advance(HOUR);
+    const { ctx, web, first, second } = await twoIncidentsOnOneService(db);
     await postIncidentUpdate(ctx, { incidentId: first.id, status: 'identified', body: txt('Quasi.'), services: [{ service: web.key, status: 'degraded_performance' }] });
     ctx.clock.advance(HOUR);
     const { update } = await resolveIncident(ctx, { incidentId: first.id, body: txt('Risolto il primo.') });
