@@ -62,10 +62,10 @@ export async function serviceIdsByKey(ctx: Ctx, keys: string[], field = 'service
 }
 
 /** The service a request addresses (by its key, as in its URL): an unknown one is not found, like any object. */
-async function addressedServiceId(ctx: Ctx, key: string): Promise<string> {
-  const [row] = await ctx.db.select({ id: services.id }).from(services).where(eq(services.key, key));
+async function addressedService(ctx: Ctx, key: string): Promise<ServiceRow> {
+  const [row] = await ctx.db.select().from(services).where(eq(services.key, key));
   if (!row) throw notFound('service', key);
-  return row.id;
+  return row;
 }
 
 /**
@@ -78,8 +78,7 @@ export async function setServiceStatus(
 ): Promise<{ serviceId: string; oldStatus: ServiceStatus | null; newStatus: ServiceStatus }> {
   authorize(ctx.actor, 'write');
   const data = parseInput(SetServiceStatusInput, input);
-  const [service] = await ctx.db.select().from(services).where(eq(services.key, data.service));
-  if (!service) throw notFound('service', data.service);
+  const service = await addressedService(ctx, data.service);
   const at = data.at ?? ctx.now();
   return inTransaction(ctx, async (tx) => {
     const change = await applyStatus(tx, service.id, data.status, data.source, at, {
@@ -168,7 +167,7 @@ export async function applyStatus(
 export async function recordBacklogSample(ctx: Ctx, input: In<typeof BacklogSampleInput>) {
   authorize(ctx.actor, 'write');
   const data = parseInput(BacklogSampleInput, input);
-  const serviceId = await addressedServiceId(ctx, data.service);
+  const { id: serviceId } = await addressedService(ctx, data.service);
   const [row] = await ctx.db
     .insert(backlogSamples)
     .values({
