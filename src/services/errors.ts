@@ -1,4 +1,8 @@
-import type { z } from 'zod';
+import * as z from 'zod';
+
+// A field left out reads "required", for the console, the API and the CLI alike, not zod's "Invalid input:
+// expected string, received undefined". Set once, here, where every service's input is parsed.
+z.config({ customError: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined) });
 
 /** Failures a caller can act on; the HTTP layer maps each to one status code and the shared error shape. */
 export class ServiceError extends Error {

@@ -41,6 +41,8 @@ describe('the error shape', () => {
       );
       expect(error.message).toMatch(/^Invalid input: /);
       for (const field of Object.keys(error.fields!)) expect(error.message).toContain(field);
+      // A field left out says so.
+      expect(error.fields!['title.it']).toBe('required');
     }));
 
   it('an unknown field, at the top or nested, is refused by its name and nothing is written', () =>

@@ -79,6 +79,7 @@ const it = {
   /** Exact messages from the service layer (English) shown in Italian. */
   serviceMessages: {
     'must not be empty': 'non può essere vuoto',
+    required: 'obbligatorio',
     'at least one service': 'indica almeno un servizio',
     'at least one scope': 'indica almeno un ambito',
     'at least one restored-up-to window': 'indica almeno una finestra «dati ripristinati fino a»',
