@@ -143,7 +143,8 @@ async function loadAlertView(ctx: Ctx, source: AlertSource, locale: Locale): Pro
     const windows = Array.isArray(data.windows)
       ? (data.windows as { scope?: LocalizedText; restoredUntil?: string; gapEndsAt?: string | null; pending?: boolean }[])
       : [];
-    // The notice as the page shows it: what happened, who is affected, what to do (the event keeps only one of them).
+    // The notice as the page shows it: what happened, who is affected, what to do, read from its row (events
+    // written before they carried all three texts are still in the outbox after an upgrade).
     const [notice] = await ctx.db.select().from(dataGapNotices).where(eq(dataGapNotices.id, event.subjectId));
     const sections = notice
       ? [
